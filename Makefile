@@ -1,0 +1,54 @@
+# DIBS-Fortnox: every target sets up what it needs (a venv from the lock file) first.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell sha1sum requirements.lock | cut -c1-12)
+export PYTHONPATH := $(CURDIR)/plugins
+
+.PHONY: help venv test test-fast demo sandbox airflow bench lint lock clean
+
+help:
+	@echo "make demo      sandbox + Airflow + a 14-day backfill of the demo tenant, then a summary"
+	@echo "make test      the whole test suite (starts what it needs on 127.0.0.1)"
+	@echo "make sandbox   the Nets Easy and Fortnox emulators on 127.0.0.1 (Ctrl-C stops)"
+	@echo "make airflow   the Airflow UI (airflow standalone) against the same sandbox"
+	@echo "make bench     benchmarks (see BENCHMARKS.md)"
+
+$(STAMP): requirements.lock
+	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) (Python 3.11)"; exit 1; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade "pip==26.3"
+	$(PY) -m pip install --quiet -r requirements.lock
+	@rm -f $(VENV)/.installed-* && touch $@
+
+venv: $(STAMP)
+
+test: venv
+	$(PY) -m pytest
+
+test-fast: venv
+	$(PY) -m pytest -m "not airflow"
+
+demo: venv
+	$(PY) -m dibs_fortnox.demo
+
+sandbox: venv
+	$(PY) -m dibs_fortnox.sandbox
+
+airflow: venv
+	$(PY) -m dibs_fortnox.demo --standalone
+
+bench: venv
+	$(PY) -m benchmarks
+
+lint: venv
+	$(PY) -m ruff check plugins dags tests
+	$(PY) -m mypy plugins/dibs_fortnox
+
+lock:
+	$(PYTHON) -m venv /tmp/dibs-fortnox-lock && /tmp/dibs-fortnox-lock/bin/pip install -r requirements.in \
+	  && /tmp/dibs-fortnox-lock/bin/pip freeze > requirements.lock
+
+clean:
+	rm -rf var .pytest_cache

@@ -1,0 +1,81 @@
+"""One DAG per tenant in config/tenants.yaml: book each day's Nets Easy payouts in Fortnox.
+
+Wiring only: every task is one call into the ``dibs_fortnox`` package. Tenants whose
+entry is broken are left out here and reported by ``tenants_config_check.py``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from airflow.sdk import Param, dag, get_parsing_context, task
+from airflow.timetables.interval import CronDataIntervalTimetable
+
+from dibs_fortnox.pipeline import runner
+from dibs_fortnox.schedule import DAILY_CRON, TIMEZONE
+from dibs_fortnox.tenants import TenantConfig, load_tenants
+
+DOC = """
+### Nets Easy → Fortnox for {name} (`{id}`)
+
+Each run books **the Nets Easy payouts dated on the run's day** (the logical date, or the
+`day` param when you trigger by hand):
+
+1. **extract** – payouts of the day, their payment actions and the payments (raw JSON kept
+   in the state database for audit);
+2. **transform** – invoices, invoice payments, credit invoices and one voucher per payout;
+   payouts that don't add up are *held* with their reason, the rest is booked;
+3. **load** – posts to Fortnox exactly once (every document carries its Nets id);
+4. **reconcile** – checks what Fortnox now holds, to the öre.
+
+Retrying or re-running a day is always safe. Operator guide: `docs/troubleshooting.md`.
+"""
+
+
+def build_dag(tenant: TenantConfig) -> None:
+    start = datetime.combine(tenant.start_date, datetime.min.time(), tzinfo=TIMEZONE)
+
+    @dag(
+        dag_id=tenant.dag_id,
+        description=f"Book {tenant.name}'s Nets Easy payouts in Fortnox, one day per run",
+        schedule=CronDataIntervalTimetable(DAILY_CRON, timezone=TIMEZONE),
+        start_date=start,
+        catchup=True,
+        max_active_runs=1,
+        is_paused_upon_creation=tenant.paused,
+        tags=["dibs_fortnox", f"tenant:{tenant.id}"],
+        doc_md=DOC.format(name=tenant.name, id=tenant.id),
+        params={"day": Param(None, type=["null", "string"], format="date",
+                             description="Payout day to book (YYYY-MM-DD); empty = the run's logical date")},
+        default_args={"retries": 3, "retry_delay": timedelta(minutes=2),
+                      "retry_exponential_backoff": True},
+    )
+    def tenant_dag() -> None:
+        @task
+        def extract(**context: object) -> dict[str, object]:
+            return runner.run_step("extract", tenant.id, context)
+
+        @task
+        def transform(extracted: dict[str, object], **context: object) -> dict[str, object]:
+            return runner.run_step("transform", tenant.id, context)
+
+        @task
+        def load(transformed: dict[str, object], **context: object) -> dict[str, object]:
+            return runner.run_step("load", tenant.id, context)
+
+        @task
+        def reconcile(loaded: dict[str, object], **context: object) -> dict[str, object]:
+            return runner.run_step("reconcile", tenant.id, context)
+
+        extracted = extract()
+        documents = transform(extracted)
+        posted = load(documents)
+        reconcile(posted)
+
+    tenant_dag()
+
+
+_wanted = get_parsing_context().dag_id
+for _tenant in sorted(load_tenants().tenants, key=lambda t: t.id):
+    if _wanted is None or _wanted == _tenant.dag_id:
+        build_dag(_tenant)

@@ -1,0 +1,87 @@
+"""Airflow side of the clients: read a tenant's connection and build the plain client.
+
+A hook is a connection plus a session, nothing more: every rule about Nets or Fortnox
+lives in the Airflow-free clients. Credentials come only from Airflow connections, so any
+secrets backend works and nothing secret is ever in the tenants file.
+
+Connections:
+    Nets (``nets_conn_id``): ``password`` = secret key, ``host`` = API base
+    (default ``https://api.dibspayment.eu``).
+    Fortnox (``fortnox_conn_id``): ``login`` = client id, ``password`` = client secret,
+    ``host`` = API base (default ``https://api.fortnox.se``), ``extra`` =
+    ``{"tenant_id": ..., "auth_url": ...}`` (auth default ``https://apps.fortnox.se``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from airflow.providers.http.hooks.http import HttpHook
+
+from dibs_fortnox.errors import ConfigError
+from dibs_fortnox.fortnox.auth import ClientCredentials
+from dibs_fortnox.fortnox.client import FortnoxClient
+from dibs_fortnox.nets.client import NetsClient, PaymentCache
+
+NETS_DEFAULT_HOST = "https://api.dibspayment.eu"
+FORTNOX_DEFAULT_HOST = "https://api.fortnox.se"
+FORTNOX_DEFAULT_AUTH = "https://apps.fortnox.se"
+
+
+def base_url(host: str | None, schema: str | None, port: int | None, default: str) -> str:
+    """Build ``scheme://host[:port]`` from a connection's parts, accepting a full URL as host."""
+    if not host:
+        return default
+    url = host if "://" in host else f"{schema or 'https'}://{host}"
+    if port and url.count(":") < 2:
+        url = f"{url}:{port}"
+    return url.rstrip("/")
+
+
+class NetsEasyHook(HttpHook):
+    """Builds a ``NetsClient`` from an Airflow connection."""
+
+    conn_name_attr = "nets_conn_id"
+    hook_name = "Nets Easy (DIBS Easy)"
+
+    def __init__(self, nets_conn_id: str, **kwargs: Any) -> None:
+        super().__init__(method="GET", http_conn_id=nets_conn_id, **kwargs)
+        self.nets_conn_id = nets_conn_id
+
+    def client(self, payment_cache: PaymentCache | None = None) -> NetsClient:
+        conn = self.get_connection(self.nets_conn_id)
+        if not conn.password:
+            raise ConfigError(
+                f"Airflow connection '{self.nets_conn_id}' has no password: put the Nets Easy "
+                "secret key (live-secret-key-...) in the connection's password field"
+            )
+        url = base_url(conn.host, conn.schema, conn.port, NETS_DEFAULT_HOST)
+        return NetsClient(url, conn.password, payment_cache=payment_cache)
+
+
+class FortnoxHook(HttpHook):
+    """Builds a ``FortnoxClient`` (client-credentials OAuth) from an Airflow connection."""
+
+    conn_name_attr = "fortnox_conn_id"
+    hook_name = "Fortnox"
+
+    def __init__(self, fortnox_conn_id: str, **kwargs: Any) -> None:
+        super().__init__(method="GET", http_conn_id=fortnox_conn_id, **kwargs)
+        self.fortnox_conn_id = fortnox_conn_id
+
+    def client(self, tenant: str) -> FortnoxClient:
+        conn = self.get_connection(self.fortnox_conn_id)
+        extra = conn.extra_dejson
+        if not (conn.login and conn.password and extra.get("tenant_id")):
+            raise ConfigError(
+                f"Airflow connection '{self.fortnox_conn_id}' needs login (client id), password "
+                "(client secret) and extra.tenant_id (the Fortnox TenantId / DatabaseNumber)"
+            )
+        url = base_url(conn.host, conn.schema, conn.port, FORTNOX_DEFAULT_HOST)
+        auth = ClientCredentials(
+            conn.login,
+            conn.password,
+            str(extra["tenant_id"]),
+            str(extra.get("auth_url") or FORTNOX_DEFAULT_AUTH).rstrip("/"),
+        )
+        return FortnoxClient(url, auth, tenant=tenant)

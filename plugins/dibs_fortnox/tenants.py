@@ -1,0 +1,234 @@
+"""Load and validate ``config/tenants.yaml``: one typed ``TenantConfig`` per merchant.
+
+Each tenant is validated on its own, so one broken entry never hides the others: the DAG
+file builds every valid tenant and the config-check DAG file shows the broken ones as an
+import error. Every message names the file, the line, the tenant and the field, and says
+what was expected, because the person reading it is editing YAML, not Python.
+
+Secrets never belong here (they live in Airflow connections); a value that looks like a
+key or a field that looks like a password is refused outright.
+
+Example:
+    >>> loaded = load_tenants("config/tenants.yaml")       # doctest: +SKIP
+    >>> [t.dag_id for t in loaded.tenants]                 # doctest: +SKIP
+    ['dibs_fortnox__acme']
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from dibs_fortnox.errors import ConfigError
+
+TENANTS_ENV = "DIBS_FORTNOX_TENANTS"
+DEFAULT_TENANTS_PATH = Path(__file__).resolve().parents[2] / "config" / "tenants.yaml"
+
+Account = Annotated[int, Field(ge=1000, le=9999, description="a 4-digit BAS account")]
+_SECRET_VALUE = re.compile(r"(live|test)-(secret|checkout)-key-|^eyJ[A-Za-z0-9_-]{10,}")
+_SECRET_KEY = re.compile(r"secret|password|token|api[_-]?key|client[_-]?secret", re.I)
+
+
+class Accounts(BaseModel):
+    """The merchant's chart choices (the original onboarding form's account fields)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    sales_se: Account
+    sales_eu: Account
+    sales_non_eu: Account
+    receivable: Account
+    bank: Account
+    fees: Account
+    rounding: Account = 3740
+
+
+class TenantConfig(BaseModel):
+    """One merchant: who it is, where its credentials live, and how to book it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: Annotated[str, Field(pattern=r"^[a-z0-9_]+$", max_length=200)]
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    start_date: date
+    email: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+    nets_conn_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+$")]
+    fortnox_conn_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+$")]
+    accounts: Accounts
+    mode_of_payment: Annotated[str, Field(pattern=r"^[A-Z0-9]{1,10}$")] = "NETS"
+    voucher_series: Annotated[str, Field(pattern=r"^[A-Z]{1,10}$")] = "A"
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "SEK"
+    paused: bool = False
+
+    @field_validator("start_date")
+    @classmethod
+    def _not_ancient(cls, value: date) -> date:
+        if value.year < 2015:
+            raise ValueError("start_date before 2015 predates Nets Easy; check the year")
+        return value
+
+    @property
+    def dag_id(self) -> str:
+        return f"dibs_fortnox__{self.id}"
+
+
+@dataclass(frozen=True)
+class TenantProblem:
+    """A tenant entry that could not be used, with everything needed to find and fix it."""
+
+    path: str
+    line: int | None
+    tenant: str
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: tenant '{self.tenant}': {self.field}: {self.message}"
+
+
+@dataclass(frozen=True)
+class LoadedTenants:
+    """Valid tenants in file order, and the problems of the entries that were left out."""
+
+    path: str
+    tenants: list[TenantConfig] = field(default_factory=list)
+    problems: list[TenantProblem] = field(default_factory=list)
+
+    def by_id(self, tenant_id: str) -> TenantConfig:
+        for tenant in self.tenants:
+            if tenant.id == tenant_id:
+                return tenant
+        known = ", ".join(t.id for t in self.tenants) or "none"
+        raise ConfigError(f"{self.path}: no valid tenant '{tenant_id}' (valid tenants: {known})")
+
+
+def tenants_path() -> Path:
+    """The tenants file: ``$DIBS_FORTNOX_TENANTS`` or ``config/tenants.yaml`` in the repo."""
+    return Path(os.environ.get(TENANTS_ENV) or DEFAULT_TENANTS_PATH)
+
+
+def load_tenants(path: str | os.PathLike[str] | None = None) -> LoadedTenants:
+    """Read and validate the tenants file.
+
+    Raises:
+        ConfigError: the file is missing or is not YAML of the expected shape at all; a
+            single bad tenant does not raise, it becomes a ``TenantProblem``.
+    """
+    file = Path(path) if path is not None else tenants_path()
+    try:
+        text = file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{file}: cannot read the tenants file ({exc.strerror})") from exc
+    try:
+        root = yaml.compose(text)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{file}: not valid YAML: {exc}") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("tenants"), list):
+        raise ConfigError(f"{file}: expected a mapping with a 'tenants:' list at the top")
+    unknown = set(data) - {"defaults", "tenants"}
+    if unknown:
+        raise ConfigError(f"{file}: unknown top-level keys {sorted(unknown)}; allowed: defaults, tenants")
+    defaults = data.get("defaults") or {}
+    if not isinstance(defaults, dict):
+        raise ConfigError(f"{file}: 'defaults:' must be a mapping")
+    nodes = _tenant_nodes(root)
+    tenants: list[TenantConfig] = []
+    problems: list[TenantProblem] = []
+    seen: set[str] = set()
+    for index, entry in enumerate(data["tenants"]):
+        node = nodes[index] if index < len(nodes) else None
+        label = str(entry.get("id", f"#{index + 1}")) if isinstance(entry, dict) else f"#{index + 1}"
+        found = _check_entry(str(file), node, label, entry, defaults)
+        if isinstance(found, TenantConfig) and found.id in seen:
+            found = [_problem(str(file), node, label, ["id"], "duplicate tenant id; ids must be unique")]
+        if isinstance(found, TenantConfig):
+            seen.add(found.id)
+            tenants.append(found)
+        else:
+            problems.extend(found)
+    return LoadedTenants(str(file), tenants, problems)
+
+
+def _check_entry(
+    path: str, node: yaml.Node | None, label: str, entry: Any, defaults: dict[str, Any]
+) -> TenantConfig | list[TenantProblem]:
+    if not isinstance(entry, dict):
+        return [_problem(path, node, label, [], "each tenant must be a mapping of settings")]
+    secrets = list(_secret_like(entry))
+    if secrets:
+        return [
+            _problem(path, node, label, keys, "looks like a secret; secrets never go in this file, "
+                     "put them in the Airflow connection named by nets_conn_id / fortnox_conn_id")
+            for keys in secrets
+        ]
+    merged = {**defaults, **entry}
+    if isinstance(defaults.get("accounts"), dict) and isinstance(entry.get("accounts"), dict):
+        merged["accounts"] = {**defaults["accounts"], **entry["accounts"]}
+    try:
+        return TenantConfig.model_validate(merged)
+    except ValidationError as exc:
+        return [
+            _problem(path, node, label, [str(p) for p in err["loc"]], _explain(err))
+            for err in exc.errors()
+        ]
+
+
+def _explain(err: Any) -> str:
+    got = err.get("input")
+    shown = "" if isinstance(got, dict) else f", got {got!r}"
+    if err["type"] == "missing":
+        return "is required"
+    if err["type"] == "extra_forbidden":
+        return "is not a known setting (check the spelling)"
+    return f"{err['msg']}{shown}"
+
+
+def _secret_like(entry: dict[str, Any], prefix: tuple[str, ...] = ()) -> list[list[str]]:
+    found: list[list[str]] = []
+    for key, value in entry.items():
+        keys = [*prefix, str(key)]
+        if _SECRET_KEY.search(str(key)) or (isinstance(value, str) and _SECRET_VALUE.search(value)):
+            found.append(keys)
+        elif isinstance(value, dict):
+            found.extend(_secret_like(value, tuple(keys)))
+    return found
+
+
+def _tenant_nodes(root: yaml.Node | None) -> list[yaml.Node]:
+    if not isinstance(root, yaml.MappingNode):
+        return []
+    for key, value in root.value:
+        if key.value == "tenants" and isinstance(value, yaml.SequenceNode):
+            return list(value.value)
+    return []
+
+
+def _line_of(node: yaml.Node | None, keys: list[str]) -> int | None:
+    """The 1-based line of the deepest key of ``keys`` that exists under ``node``."""
+    if node is None:
+        return None
+    line = node.start_mark.line + 1
+    current = node
+    for key in keys:
+        if not isinstance(current, yaml.MappingNode):
+            break
+        for k, v in current.value:
+            if k.value == key:
+                line, current = k.start_mark.line + 1, v
+                break
+        else:
+            break
+    return line
+
+
+def _problem(path: str, node: yaml.Node | None, label: str, keys: list[str], message: str) -> TenantProblem:
+    return TenantProblem(path, _line_of(node, keys), label, ".".join(keys) or "(entry)", message)

@@ -1,0 +1,117 @@
+"""The tenants file: valid entries load, each broken entry is reported on its own."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from dibs_fortnox.errors import ConfigError
+from dibs_fortnox.tenants import load_tenants
+
+REPO = Path(__file__).resolve().parents[2]
+
+GOOD = """\
+defaults:
+  voucher_series: B
+  accounts: {fees: 6570}
+tenants:
+  - id: acme
+    name: Acme AB
+    start_date: 2026-10-01
+    email: ekonomi@acme.example
+    nets_conn_id: nets_acme
+    fortnox_conn_id: fortnox_acme
+    accounts: {sales_se: 3001, sales_eu: 3106, sales_non_eu: 3105,
+               receivable: 1516, bank: 1930}
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "tenants.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_sample_config_loads_without_problems() -> None:
+    loaded = load_tenants(REPO / "config" / "tenants.yaml")
+    assert loaded.problems == []
+    assert [t.id for t in loaded.tenants] == ["demo"]
+
+
+def test_defaults_merge_into_each_tenant(tmp_path: Path) -> None:
+    tenant = load_tenants(write(tmp_path, GOOD)).by_id("acme")
+    assert tenant.voucher_series == "B"
+    assert tenant.mode_of_payment == "NETS"
+    assert tenant.accounts.fees == 6570 and tenant.accounts.bank == 1930
+    assert tenant.start_date == date(2026, 10, 1)
+    assert tenant.dag_id == "dibs_fortnox__acme"
+
+
+def test_bad_account_names_file_line_tenant_and_field(tmp_path: Path) -> None:
+    path = write(tmp_path, GOOD.replace("sales_eu: 3106", "sales_eu: 30"))
+    loaded = load_tenants(path)
+    assert loaded.tenants == []
+    [problem] = loaded.problems
+    text = str(problem)
+    assert f"{path}:11" in text
+    assert "tenant 'acme'" in text and "accounts.sales_eu" in text and "30" in text
+
+
+def test_one_broken_tenant_keeps_the_others(tmp_path: Path) -> None:
+    broken = GOOD + """\
+  - id: Bad-Id
+    name: Broken
+    start_date: 2026-10-01
+    email: a@b.example
+    nets_conn_id: n
+    fortnox_conn_id: f
+    accounts: {sales_se: 3001, sales_eu: 3106, sales_non_eu: 3105, receivable: 1516, bank: 1930}
+"""
+    loaded = load_tenants(write(tmp_path, broken))
+    assert [t.id for t in loaded.tenants] == ["acme"]
+    assert [p.field for p in loaded.problems] == ["id"]
+    assert loaded.problems[0].line == 13
+
+
+def test_missing_field_is_named(tmp_path: Path) -> None:
+    loaded = load_tenants(write(tmp_path, GOOD.replace("    email: ekonomi@acme.example\n", "")))
+    assert [(p.field, p.message) for p in loaded.problems] == [("email", "is required")]
+
+
+def test_unknown_setting_is_refused(tmp_path: Path) -> None:
+    loaded = load_tenants(write(tmp_path, GOOD.replace("    name: Acme AB\n", "    name: Acme AB\n    nmae: x\n")))
+    assert [p.field for p in loaded.problems] == ["nmae"]
+    assert "not a known setting" in loaded.problems[0].message
+
+
+def test_secret_in_yaml_is_refused_without_echoing_it(tmp_path: Path) -> None:
+    secret = "live-secret-key-" + "a" * 32
+    text = GOOD.replace("    name: Acme AB\n", f"    name: Acme AB\n    nets_key: {secret}\n")
+    loaded = load_tenants(write(tmp_path, text))
+    [problem] = loaded.problems
+    assert "secrets never go in this file" in problem.message
+    assert secret not in str(problem)
+
+
+def test_duplicate_ids_keep_the_first(tmp_path: Path) -> None:
+    text = GOOD + GOOD.split("tenants:\n", 1)[1]
+    loaded = load_tenants(write(tmp_path, text))
+    assert [t.id for t in loaded.tenants] == ["acme"]
+    assert [p.message for p in loaded.problems] == ["duplicate tenant id; ids must be unique"]
+
+
+def test_not_a_tenants_file_raises(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="'tenants:' list"):
+        load_tenants(write(tmp_path, "tenant: []\n"))
+
+
+def test_missing_file_raises(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="cannot read"):
+        load_tenants(tmp_path / "nope.yaml")
+
+
+def test_env_var_selects_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DIBS_FORTNOX_TENANTS", str(write(tmp_path, GOOD)))
+    assert [t.id for t in load_tenants().tenants] == ["acme"]
