@@ -1,0 +1,101 @@
+"""Column contracts of the booking frames, and the check that enforces them on entry.
+
+Money columns are ``int64`` minor units; a float there would mean öre were lost somewhere
+upstream, so the check refuses it with a message naming the frame, column and dtype.
+The frames' meaning is documented where they are built (``booking.transform``).
+
+Example:
+    >>> check_columns(pd.DataFrame({"amount": [1.5]}), {"amount": MONEY}, "payments")
+    Traceback (most recent call last):
+    ...
+    booking.frames.FrameContractError: payments: expected column 'amount' (int64, minor units), got float64
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pandas as pd
+
+MONEY = "int64, minor units"
+INT = "int64"
+TEXT = "text"
+DATE = "date"
+
+INVOICE_ROWS: dict[str, str] = {
+    "payout_id": TEXT,
+    "seq": INT,  # posting order of the document within the run
+    "external_ref": TEXT,  # charge id (invoice) or refund id (credit)
+    "kind": TEXT,  # "invoice" or "credit"
+    "payment_id": TEXT,
+    "credits": TEXT,  # charge id credited by a credit invoice, "" on an invoice
+    "order_reference": TEXT,
+    "customer": TEXT,  # customer key, e.g. "SE-SEK"
+    "invoice_date": DATE,
+    "currency": TEXT,
+    "amount": MONEY,  # Nets' amount of the whole document (negative on a credit)
+    "row": INT,
+    "account": INT,
+    "quantity": INT,  # 1, or -1 on a credit invoice
+    "price": MONEY,  # line net total; the row's net is quantity × price
+    "vat_percent": INT,
+    "vat": MONEY,  # Fortnox's VAT of the row: round_half_up(net × vat_percent / 100)
+    "description": TEXT,
+}
+
+PAYMENTS: dict[str, str] = {
+    "payout_id": TEXT,
+    "seq": INT,
+    "external_ref": TEXT,  # the charge or refund id, equal to the paid document's
+    "kind": TEXT,
+    "payment_date": DATE,
+    "currency": TEXT,
+    "amount": MONEY,  # negative for a refund
+    "mode_of_payment": TEXT,
+    "account": INT,
+}
+
+VOUCHER_ROWS: dict[str, str] = {
+    "payout_id": TEXT,
+    "series": TEXT,
+    "transaction_date": DATE,
+    "description": TEXT,
+    "row": INT,
+    "account": INT,
+    "debit": MONEY,
+    "credit": MONEY,
+}
+
+
+class FrameContractError(TypeError):
+    """A frame lacks a column of its contract or has the wrong dtype."""
+
+
+def _fits(series: pd.Series, kind: str) -> bool:
+    if kind in (MONEY, INT):
+        return str(series.dtype) == "int64"
+    if kind == TEXT:
+        return pd.api.types.is_string_dtype(series.dtype) or series.dtype == object
+    return series.dtype == object  # dates stay datetime.date objects
+
+
+def check_columns(frame: pd.DataFrame, contract: Mapping[str, str], name: str) -> None:
+    """Raise ``FrameContractError`` unless every contract column exists with its dtype."""
+    for column, kind in contract.items():
+        if column not in frame.columns:
+            raise FrameContractError(f"{name}: expected column '{column}' ({kind}), missing")
+        if not _fits(frame[column], kind):
+            raise FrameContractError(
+                f"{name}: expected column '{column}' ({kind}), got {frame[column].dtype}"
+            )
+
+
+def frame_from_records(records: list[dict[str, object]], contract: Mapping[str, str]) -> pd.DataFrame:
+    """Build a frame with exactly the contract's columns, typed even when empty."""
+    frame = pd.DataFrame.from_records(records, columns=list(contract))
+    for column, kind in contract.items():
+        if kind in (MONEY, INT):
+            frame[column] = frame[column].astype("int64")
+        elif kind == DATE:
+            frame[column] = frame[column].astype(object)
+    return frame

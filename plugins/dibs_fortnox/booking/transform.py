@@ -1,0 +1,333 @@
+"""Turn a day's Nets payouts and their payments into Fortnox documents, as pandas frames.
+
+``transform`` is pure: raw Nets dicts in, frames and records out, no I/O. A payout is
+booked whole or not at all: every check that fails adds a reason, and a payout with any
+reason is held (``result.held``), never half-posted. Bad input is reported as
+``TransformError`` records, so one run shows every problem at once.
+
+Frames (column contracts in ``booking.frames``; money is int64 öre):
+
+* ``invoices``: one row per invoice row of every invoice and credit invoice. A credit's
+  rows have ``quantity`` -1 (Fortnox credits by negative quantities).
+* ``payments``: one row per invoice payment, negative on a credit invoice.
+* ``vouchers``: one row per voucher row, ``debit`` or ``credit`` ≥ 0.
+
+Example:
+    >>> result = transform([payout_dict], {"p1": payment_dict}, settings)  # doctest: +SKIP
+    >>> [b.voucher.description for b in result.bookings()]                # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Any, NamedTuple
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+
+from dibs_fortnox.booking import frames
+from dibs_fortnox.booking.assemble import TransformWarning, bookings_from_frames
+from dibs_fortnox.booking.checks import charge_reasons, payout_reasons, refund_reasons
+from dibs_fortnox.booking.documents import PayoutBooking, row_description, voucher_description
+from dibs_fortnox.booking.matching import Match, credited_charge, match_payout
+from dibs_fortnox.booking.parse import ParseError, parse_payment, parse_payout
+from dibs_fortnox.booking.regions import customer_spec, region_of
+from dibs_fortnox.booking.settings import BookingSettings
+from dibs_fortnox.model import Charge, OrderLine, Payment, Payout, Refund
+from dibs_fortnox.money import format_amount
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+ROUNDING_TEXT = "Öresavrundning moms (Nets)"
+
+
+class HeldPayout(NamedTuple):
+    """A payout not posted at all; ``reason`` says why and what the bookkeeper can do.
+
+    ``day`` is ``None`` when the payout could not even be read.
+    """
+
+    payout_id: str
+    day: date | None
+    reason: str
+
+
+class TransformError(NamedTuple):
+    """Input the transform could not read. ``payout_id``/``payment_id`` are None if unknown."""
+
+    source: str
+    payout_id: str | None
+    payment_id: str | None
+    message: str
+
+
+@dataclass(frozen=True)
+class TransformResult:
+    """The frames of the booked payouts, the held payouts, errors and warnings."""
+
+    invoices: pd.DataFrame
+    payments: pd.DataFrame
+    vouchers: pd.DataFrame
+    held: list[HeldPayout]
+    errors: list[TransformError]
+    warnings: list[TransformWarning]
+    payouts: tuple[Payout, ...] = field(default=())
+    voucher_series: str = "A"
+
+    def bookings(self) -> list[PayoutBooking]:
+        """Typed documents per booked payout, in posting order."""
+        return bookings_from_frames(
+            self.invoices,
+            self.payments,
+            self.vouchers,
+            self.payouts,
+            self.warnings,
+            self.voucher_series,
+        )
+
+
+def local_day(moment: Any) -> date:
+    """The Europe/Stockholm calendar date of an instant (Fortnox dates are Swedish dates)."""
+    day: date = moment.astimezone(STOCKHOLM).date()
+    return day
+
+
+@dataclass
+class _Plan:
+    """Records of one payout, kept apart until the payout is known to be bookable."""
+
+    lines: list[dict[str, Any]] = field(default_factory=list)
+    payments: list[dict[str, Any]] = field(default_factory=list)
+    vouchers: list[dict[str, Any]] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+    claims: list[str] = field(default_factory=list)
+
+
+def _line_records(
+    doc: dict[str, Any], lines: tuple[OrderLine, ...], account: int, quantity: int
+) -> list[dict[str, Any]]:
+    return [
+        {
+            **doc,
+            "row": i,
+            "account": account,
+            "quantity": quantity,
+            "price": line.net,
+            "vat_percent": line.tax_percent or 0,
+            "gross": quantity * line.gross,
+            "description": row_description(line.name, line.quantity, line.unit, line.unit_price),
+        }
+        for i, line in enumerate(lines, start=1)
+    ]
+
+
+def _plan_payout(
+    payout: Payout,
+    payments: Mapping[str, Payment],
+    settings: BookingSettings,
+    claimed: frozenset[str],
+    seq: int,
+) -> _Plan:
+    plan = _Plan(reasons=payout_reasons(payout, settings.currency))
+    outcome = match_payout(payout, payments, claimed)
+    plan.reasons.extend(outcome.reasons)
+    known = claimed | {m.charge.charge_id for m in outcome.matches if m.charge is not None}
+    ordered: list[Match] = sorted(outcome.matches, key=lambda m: m.refund is not None)
+    base = {"payout_id": payout.payout_id, "currency": payout.currency}
+    for match in ordered:
+        payment = match.payment
+        region = region_of(payment.country)
+        source: Charge | Refund
+        if match.charge is not None:
+            source = match.charge
+            plan.reasons.extend(charge_reasons(payout, payment, source, region))
+            moment, credits, kind, sign = source.created, "", "invoice", 1
+        else:
+            assert match.refund is not None
+            source = match.refund
+            plan.reasons.extend(refund_reasons(payout, payment, source, region))
+            charge, why = credited_charge(payment, source, known)
+            if why:
+                plan.reasons.append(f"payout {payout.payout_id}: {why}")
+            credits = charge.charge_id if charge else ""
+            if not source.lines and charge is not None:
+                # A refund of a whole charge may come without order lines: credit them all.
+                source = replace(source, lines=charge.lines)
+            moment, kind, sign = source.last_updated, "credit", -1
+        if region is None or moment is None or plan.reasons:
+            continue
+        seq += 1
+        day = local_day(moment)
+        ref = source.charge_id if isinstance(source, Charge) else source.refund_id
+        doc = {
+            **base,
+            "seq": seq,
+            "external_ref": ref,
+            "kind": kind,
+            "payment_id": payment.payment_id,
+            "credits": credits,
+            "order_reference": payment.order_reference,
+            "customer": customer_spec(region, payout.currency).key,
+            "invoice_date": day,
+            "amount": sign * source.amount,
+        }
+        plan.lines.extend(_line_records(doc, source.lines, settings.accounts.sales(region), sign))
+        plan.payments.append(
+            {
+                **base,
+                "seq": seq,
+                "external_ref": ref,
+                "kind": kind,
+                "payment_date": day,
+                "amount": sign * source.amount,
+                "mode_of_payment": settings.mode_of_payment,
+                "account": settings.accounts.receivable,
+            }
+        )
+        plan.claims.append(ref)
+    plan.vouchers = _voucher_records(payout, settings)
+    return plan
+
+
+def _voucher_records(payout: Payout, settings: BookingSettings) -> list[dict[str, Any]]:
+    """D bank amount, C bank deposited, D fees, C receivable; negatives swap sides."""
+    accounts = settings.accounts
+    sides = [
+        (accounts.bank, payout.amount, "debit"),
+        (accounts.bank, payout.deposited, "credit"),
+        (accounts.fees, payout.fees, "debit"),
+        (accounts.receivable, payout.charged - payout.refunded, "credit"),
+    ]
+    records = []
+    for account, amount, side in sides:
+        if amount == 0:
+            continue
+        if amount < 0:
+            side, amount = ("credit" if side == "debit" else "debit"), -amount
+        records.append(
+            {
+                "payout_id": payout.payout_id,
+                "series": settings.voucher_series,
+                "transaction_date": payout.day,
+                "description": voucher_description(payout.payout_id),
+                "row": len(records) + 1,
+                "account": account,
+                "debit": amount if side == "debit" else 0,
+                "credit": amount if side == "credit" else 0,
+            }
+        )
+    return records
+
+
+def _round_half_up(numerator: pd.Series, denominator: int) -> pd.Series:
+    magnitude = (numerator.abs() * 2 + denominator) // (2 * denominator)
+    return magnitude.where(numerator >= 0, -magnitude)
+
+
+def _with_vat_and_rounding(
+    lines: pd.DataFrame, rounding_account: int
+) -> tuple[pd.DataFrame, list[TransformWarning]]:
+    """Add Fortnox's row VAT, and a VAT-free rounding row where Nets' VAT differs from it.
+
+    Nets does not validate ``taxAmount`` (old DIBS docs), while Fortnox recomputes VAT per
+    row; the rounding row keeps the invoice total equal to the charge to the öre.
+    """
+    net = lines["quantity"] * lines["price"]
+    lines = lines.assign(vat=_round_half_up(net * lines["vat_percent"], 100))
+    lines = lines.assign(diff=lines["gross"] - net - lines["vat"])
+    off = lines[lines["diff"] != 0]
+    extra, warnings = [], []
+    for seq, group in off.groupby("seq", sort=True):
+        first = group.iloc[0]
+        diff = int(group["diff"].sum())
+        if diff == 0:
+            continue
+        names = ", ".join(str(d).split(" (")[0] for d in group["description"])
+        warnings.append(
+            TransformWarning(
+                str(first["payout_id"]),
+                str(first["external_ref"]),
+                f"Nets' VAT on {names} differs from Fortnox's rounding by "
+                f"{format_amount(diff)} {first['currency']}; booked on account {rounding_account}",
+            )
+        )
+        row = first.to_dict()
+        quantity = int(first["quantity"])
+        row.update(
+            row=int(lines.loc[lines["seq"] == seq, "row"].max()) + 1,
+            account=rounding_account,
+            price=diff * quantity,
+            vat_percent=0,
+            vat=0,
+            gross=diff,
+            diff=0,
+            description=ROUNDING_TEXT,
+        )
+        extra.append(row)
+    if extra:
+        lines = pd.concat([lines, pd.DataFrame(extra, columns=lines.columns)], ignore_index=True)
+    lines = lines.sort_values(["seq", "row"], kind="stable").reset_index(drop=True)
+    return frames.frame_from_records(lines.to_dict("records"), frames.INVOICE_ROWS), warnings
+
+
+def transform(
+    payouts: list[dict[str, Any]],
+    payments: dict[str, dict[str, Any]],
+    settings: BookingSettings,
+    already_booked: frozenset[str] = frozenset(),
+) -> TransformResult:
+    """Book a day's payouts.
+
+    Args:
+        payouts: payout DETAIL dicts (with every ``paymentActions`` entry).
+        payments: payment objects by payment id (``GET /v1/payments/{id}``, wrapped or not).
+        already_booked: charge and refund ids booked by earlier payouts; they are never
+            matched again, and a refund may credit their invoices.
+    """
+    errors: list[TransformError] = []
+    held: list[HeldPayout] = []
+    parsed_payments: dict[str, Payment] = {}
+    for payment_id, raw in payments.items():
+        try:
+            parsed_payments[payment_id] = parse_payment(raw)
+        except ParseError as exc:
+            errors.append(TransformError("payment", None, payment_id, str(exc)))
+    parsed: list[Payout] = []
+    for raw in payouts:
+        try:
+            parsed.append(parse_payout(raw))
+        except ParseError as exc:
+            payout_id = str(raw.get("id") or "?")
+            errors.append(TransformError("payout", payout_id, None, str(exc)))
+            held.append(HeldPayout(payout_id, None, f"payout {payout_id} could not be read: {exc}"))
+    claimed = frozenset(already_booked)
+    lines: list[dict[str, Any]] = []
+    payment_rows: list[dict[str, Any]] = []
+    voucher_rows: list[dict[str, Any]] = []
+    booked: list[Payout] = []
+    seq = 0
+    for payout in sorted(parsed, key=lambda p: p.day):
+        plan = _plan_payout(payout, parsed_payments, settings, claimed, seq)
+        if plan.reasons:
+            held.append(HeldPayout(payout.payout_id, payout.day, "; ".join(plan.reasons)))
+            continue
+        seq += len(plan.payments)
+        claimed = claimed | set(plan.claims)
+        lines += plan.lines
+        payment_rows += plan.payments
+        voucher_rows += plan.vouchers
+        booked.append(payout)
+    line_contract = {k: v for k, v in frames.INVOICE_ROWS.items() if k != "vat"}
+    line_frame = frames.frame_from_records(lines, {**line_contract, "gross": frames.MONEY})
+    invoices, warnings = _with_vat_and_rounding(line_frame, settings.accounts.rounding)
+    return TransformResult(
+        invoices=invoices,
+        payments=frames.frame_from_records(payment_rows, frames.PAYMENTS),
+        vouchers=frames.frame_from_records(voucher_rows, frames.VOUCHER_ROWS),
+        held=held,
+        errors=errors,
+        warnings=warnings,
+        payouts=tuple(booked),
+        voucher_series=settings.voucher_series,
+    )
