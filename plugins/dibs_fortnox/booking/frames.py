@@ -8,7 +8,7 @@ Example:
     >>> check_columns(pd.DataFrame({"amount": [1.5]}), {"amount": MONEY}, "payments")
     Traceback (most recent call last):
     ...
-    booking.frames.FrameContractError: payments: expected column 'amount' (int64, minor units), got float64
+    dibs_fortnox.booking.frames.FrameContractError: payments: expected column 'amount' (int64, minor units), got float64
 """
 
 from __future__ import annotations
