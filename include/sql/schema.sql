@@ -1,0 +1,147 @@
+-- DIBS-Fortnox state database (our own database, never Airflow's metadata DB).
+-- Generated from plugins/dibs_fortnox/ledger/schema.py (its docstring says how);
+-- do not edit by hand: tests/ledger fail when this file and the tables differ.
+-- The ledger creates these tables itself (metadata.create_all); this file is for review
+-- and for operators who provision the database by hand.
+
+-- ===== SQLite (default, one file) =====
+
+CREATE TABLE documents (
+	id INTEGER NOT NULL,
+	tenant VARCHAR(64) NOT NULL,
+	kind VARCHAR(16) NOT NULL,
+	reference VARCHAR(128) NOT NULL,
+	status VARCHAR(16) NOT NULL,
+	fortnox_id VARCHAR(64),
+	day DATE NOT NULL,
+	payout_id VARCHAR(128),
+	payload_hash VARCHAR(128),
+	detail TEXT,
+	created_at DATETIME NOT NULL,
+	updated_at DATETIME NOT NULL,
+	CONSTRAINT pk_documents PRIMARY KEY (id),
+	CONSTRAINT uq_documents_tenant_kind_reference UNIQUE (tenant, kind, reference),
+	CONSTRAINT ck_documents_kind CHECK (kind IN ('customer', 'invoice', 'invoice_payment', 'credit', 'credit_payment', 'voucher')),
+	CONSTRAINT ck_documents_status CHECK (status IN ('intent', 'unknown', 'posted', 'bookkept', 'failed')),
+	CONSTRAINT ck_documents_posted_has_id CHECK (status NOT IN ('posted', 'bookkept') OR fortnox_id IS NOT NULL)
+);
+
+CREATE INDEX ix_documents_tenant_day ON documents (tenant, day);
+
+CREATE INDEX ix_documents_tenant_payout_id ON documents (tenant, payout_id);
+
+CREATE TABLE payouts (
+	id INTEGER NOT NULL,
+	tenant VARCHAR(64) NOT NULL,
+	payout_id VARCHAR(128) NOT NULL,
+	day DATE NOT NULL,
+	status VARCHAR(16) NOT NULL,
+	reason TEXT,
+	updated_at DATETIME NOT NULL,
+	CONSTRAINT pk_payouts PRIMARY KEY (id),
+	CONSTRAINT uq_payouts_tenant_payout_id UNIQUE (tenant, payout_id),
+	CONSTRAINT ck_payouts_status CHECK (status IN ('pending', 'held', 'booked'))
+);
+
+CREATE INDEX ix_payouts_tenant_day ON payouts (tenant, day);
+
+CREATE TABLE raw_records (
+	id INTEGER NOT NULL,
+	tenant VARCHAR(64) NOT NULL,
+	kind VARCHAR(16) NOT NULL,
+	nets_id VARCHAR(128) NOT NULL,
+	day DATE,
+	payload JSON NOT NULL,
+	fetched_at DATETIME NOT NULL,
+	CONSTRAINT pk_raw_records PRIMARY KEY (id),
+	CONSTRAINT uq_raw_records_tenant_kind_nets_id UNIQUE (tenant, kind, nets_id),
+	CONSTRAINT ck_raw_records_kind CHECK (kind IN ('payouts_list', 'payout', 'payment'))
+);
+
+CREATE INDEX ix_raw_records_tenant_day ON raw_records (tenant, day);
+
+CREATE TABLE runs (
+	id INTEGER NOT NULL,
+	tenant VARCHAR(64) NOT NULL,
+	day DATE NOT NULL,
+	run_id VARCHAR(250) NOT NULL,
+	status VARCHAR(16) NOT NULL,
+	summary JSON,
+	started_at DATETIME NOT NULL,
+	finished_at DATETIME,
+	CONSTRAINT pk_runs PRIMARY KEY (id),
+	CONSTRAINT ck_runs_status CHECK (status IN ('running', 'success', 'held', 'failed'))
+);
+
+CREATE INDEX ix_runs_tenant_day ON runs (tenant, day);
+
+-- ===== PostgreSQL =====
+
+CREATE TABLE documents (
+	id SERIAL NOT NULL,
+	tenant VARCHAR(64) NOT NULL,
+	kind VARCHAR(16) NOT NULL,
+	reference VARCHAR(128) NOT NULL,
+	status VARCHAR(16) NOT NULL,
+	fortnox_id VARCHAR(64),
+	day DATE NOT NULL,
+	payout_id VARCHAR(128),
+	payload_hash VARCHAR(128),
+	detail TEXT,
+	created_at TIMESTAMP WITH TIME ZONE NOT NULL,
+	updated_at TIMESTAMP WITH TIME ZONE NOT NULL,
+	CONSTRAINT pk_documents PRIMARY KEY (id),
+	CONSTRAINT uq_documents_tenant_kind_reference UNIQUE (tenant, kind, reference),
+	CONSTRAINT ck_documents_kind CHECK (kind IN ('customer', 'invoice', 'invoice_payment', 'credit', 'credit_payment', 'voucher')),
+	CONSTRAINT ck_documents_status CHECK (status IN ('intent', 'unknown', 'posted', 'bookkept', 'failed')),
+	CONSTRAINT ck_documents_posted_has_id CHECK (status NOT IN ('posted', 'bookkept') OR fortnox_id IS NOT NULL)
+);
+
+CREATE INDEX ix_documents_tenant_day ON documents (tenant, day);
+
+CREATE INDEX ix_documents_tenant_payout_id ON documents (tenant, payout_id);
+
+CREATE TABLE payouts (
+	id SERIAL NOT NULL,
+	tenant VARCHAR(64) NOT NULL,
+	payout_id VARCHAR(128) NOT NULL,
+	day DATE NOT NULL,
+	status VARCHAR(16) NOT NULL,
+	reason TEXT,
+	updated_at TIMESTAMP WITH TIME ZONE NOT NULL,
+	CONSTRAINT pk_payouts PRIMARY KEY (id),
+	CONSTRAINT uq_payouts_tenant_payout_id UNIQUE (tenant, payout_id),
+	CONSTRAINT ck_payouts_status CHECK (status IN ('pending', 'held', 'booked'))
+);
+
+CREATE INDEX ix_payouts_tenant_day ON payouts (tenant, day);
+
+CREATE TABLE raw_records (
+	id SERIAL NOT NULL,
+	tenant VARCHAR(64) NOT NULL,
+	kind VARCHAR(16) NOT NULL,
+	nets_id VARCHAR(128) NOT NULL,
+	day DATE,
+	payload JSON NOT NULL,
+	fetched_at TIMESTAMP WITH TIME ZONE NOT NULL,
+	CONSTRAINT pk_raw_records PRIMARY KEY (id),
+	CONSTRAINT uq_raw_records_tenant_kind_nets_id UNIQUE (tenant, kind, nets_id),
+	CONSTRAINT ck_raw_records_kind CHECK (kind IN ('payouts_list', 'payout', 'payment'))
+);
+
+CREATE INDEX ix_raw_records_tenant_day ON raw_records (tenant, day);
+
+CREATE TABLE runs (
+	id SERIAL NOT NULL,
+	tenant VARCHAR(64) NOT NULL,
+	day DATE NOT NULL,
+	run_id VARCHAR(250) NOT NULL,
+	status VARCHAR(16) NOT NULL,
+	summary JSON,
+	started_at TIMESTAMP WITH TIME ZONE NOT NULL,
+	finished_at TIMESTAMP WITH TIME ZONE,
+	CONSTRAINT pk_runs PRIMARY KEY (id),
+	CONSTRAINT ck_runs_status CHECK (status IN ('running', 'success', 'held', 'failed'))
+);
+
+CREATE INDEX ix_runs_tenant_day ON runs (tenant, day);
