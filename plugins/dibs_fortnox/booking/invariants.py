@@ -107,10 +107,17 @@ def validate_payout_reconciles(
             by_kind[action.kind] += action.amount
         fees = sum(a.fee for a in p.actions)
         charged, refunded = by_kind[ActionKind.CHARGE], by_kind[ActionKind.REFUND]
-        bank = charged - refunded - fees + by_kind[ActionKind.DEPOSIT]
+        deposited = by_kind[ActionKind.DEPOSIT]
+        paid_out = charged - refunded - fees + deposited
         rows = b.voucher.rows
+        # The bank gets the payout (debit) and pays the deposit on its own line (credit).
         checks = [
-            (f"Payout {p.payout_id} does not reconcile", bank, _net(rows, acc.bank)),
+            (f"Payout {p.payout_id} does not reconcile", paid_out - deposited, _net(rows, acc.bank)),
+            (
+                f"Payout {p.payout_id} bank receipt",
+                paid_out,
+                sum(r.debit for r in rows if r.account == acc.bank),
+            ),
             (f"Payout {p.payout_id} fees", fees, _net(rows, acc.fees)),
             (f"Payout {p.payout_id} receivable", charged - refunded, -_net(rows, acc.receivable)),
             (
@@ -129,8 +136,8 @@ def validate_payout_reconciles(
                 sum(i.total for i in b.invoices if i.is_credit),
             ),
         ]
-        if bank != p.amount:
-            checks.append((f"Payout {p.payout_id} amount reported by Nets", bank, p.amount))
+        if paid_out != p.amount:
+            checks.append((f"Payout {p.payout_id} amount reported by Nets", paid_out, p.amount))
         errors += [
             InvariantError("payout_reconciles", p.payout_id, _gap(label, expected, actual, cur))
             for label, expected, actual in checks
