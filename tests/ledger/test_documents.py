@@ -20,7 +20,10 @@ def claim(ledger: Ledger, kind: str = "invoice", ref: str = "ch_1", **kw: object
 def test_claim_records_intent_with_its_context(ledger: Ledger, clock) -> None:
     state = claim(ledger)
     assert (state.tenant, state.kind, state.reference, state.status) == (
-        T, "invoice", "ch_1", "intent"
+        T,
+        "invoice",
+        "ch_1",
+        "intent",
     )
     assert (state.day, state.payout_id, state.payload_hash) == (DAY, "po_1", "h1")
     assert state.fortnox_id is None and state.detail is None
@@ -132,7 +135,8 @@ def test_unknown_keeps_its_detail_and_resolves_to_posted_when_found(ledger: Ledg
     ledger.mark_unknown(T, "invoice", "ch_1", "read timeout after 30 s")
     state = ledger.document(T, "invoice", "ch_1")
     assert state is not None and (state.status, state.detail) == (
-        "unknown", "read timeout after 30 s"
+        "unknown",
+        "read timeout after 30 s",
     )
     after = ledger.resolve(T, "invoice", "ch_1", "1001")
     assert (after.status, after.fortnox_id) == ("posted", "1001")
@@ -216,10 +220,12 @@ def test_documents_filter_by_day_payout_and_kind(ledger: Ledger) -> None:
         return [(d.kind, d.reference) for d in docs]
 
     assert refs(ledger.documents(T, day=date(2026, 3, 2))) == [
-        ("invoice", "b"), ("customer", "c@example.com")
+        ("invoice", "b"),
+        ("customer", "c@example.com"),
     ]
     assert refs(ledger.documents(T, payout_id="po_1")) == [
-        ("invoice", "a"), ("invoice_payment", "a")
+        ("invoice", "a"),
+        ("invoice_payment", "a"),
     ]
     assert refs(ledger.documents(T, kind="invoice")) == [("invoice", "a"), ("invoice", "b")]
     assert refs(ledger.documents(T, day=date(2026, 3, 1), kind="customer")) == []

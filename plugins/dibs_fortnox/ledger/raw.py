@@ -17,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from dibs_fortnox import money
 from dibs_fortnox.ledger.dialects import upsert
 from dibs_fortnox.ledger.schema import RAW_KINDS, raw_records
 from dibs_fortnox.ledger.states import RawRecord
@@ -57,6 +58,13 @@ def save(
     _check_kind(kind)
     if not isinstance(payload, dict):
         raise TypeError(f"a raw {kind} must be a JSON object, got {type(payload).__name__}")
+    try:
+        money.dumps(payload)
+    except TypeError as exc:
+        raise TypeError(
+            f"raw {kind} {nets_id!r} of tenant {tenant!r} cannot be stored exactly ({exc}); "
+            "parse Nets JSON with money.loads"
+        ) from None
     values = {
         "tenant": tenant,
         "kind": kind,
