@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from enum import Enum
+from enum import StrEnum
 
 from dibs_fortnox.money import Ore
 
@@ -24,7 +24,7 @@ Account = int
 Currency = str
 
 
-class ActionKind(str, Enum):
+class ActionKind(StrEnum):
     """The kind of a payout's payment action (compared case-insensitively when parsed)."""
 
     CHARGE = "Charge"

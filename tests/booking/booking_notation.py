@@ -53,7 +53,9 @@ def line(text: str) -> dict[str, Any]:
     return {
         "reference": m["name"].upper()[:8],
         "name": m["name"],
-        "quantity": int(qty) if qty == qty.to_integral_value() and "." not in m["qty"] else float(qty),
+        "quantity": int(qty)
+        if qty == qty.to_integral_value() and "." not in m["qty"]
+        else float(qty),
         "unit": m["unit"] or "pcs",
         "unitPrice": unit_price,
         "taxRate": rate,
@@ -131,6 +133,7 @@ def deposit(amount: str) -> dict[str, Any]:
 def payout(pid: str, *actions: dict[str, Any], day: str = "2024-03-12",
            currency: str = "SEK", **header: Any) -> dict[str, Any]:  # fmt: skip
     """A payout detail whose header sums follow from its actions unless overridden."""
+
     def total(kind: str) -> int:
         return sum(a["amount"] for a in actions if a["paymentAction"].lower() == kind)
 
@@ -161,8 +164,11 @@ def render(bookings: list[PayoutBooking]) -> list[str]:
                       f"{r.description}" for r in inv.rows]  # fmt: skip
             blocks.append("\n".join(lines))
         for pay in b.payments:
-            blocks.append(f"payment {pay.external_ref} {pay.payment_date} "
-                          f"{format_amount(pay.amount)} {pay.mode_of_payment} {pay.account}")  # fmt: skip
+            amount = format_amount(pay.amount)
+            blocks.append(
+                f"payment {pay.external_ref} {pay.payment_date} {amount} "
+                f"{pay.mode_of_payment} {pay.account}"
+            )
         v = b.voucher
         lines = [f"voucher {v.series} {v.transaction_date} {v.description}"]
         lines += [f"  {r.account} {'D' if r.debit else 'C'} {format_amount(r.debit or r.credit)}"

@@ -5,6 +5,18 @@ from __future__ import annotations
 from dataclasses import replace
 from decimal import Decimal
 
+from tests.booking.booking_notation import (
+    ACCOUNTS,
+    SETTINGS,
+    charged,
+    deposit,
+    payment,
+    payments_by_id,
+    payout,
+    refund,
+    refunded,
+)
+
 from dibs_fortnox.booking import PayoutBooking, VoucherRow, transform
 from dibs_fortnox.booking.invariants import (
     VALIDATIONS,
@@ -18,17 +30,6 @@ from dibs_fortnox.booking.invariants import (
     validate_vouchers_balance,
 )
 from dibs_fortnox.money import to_decimal
-from tests.booking.booking_notation import (
-    ACCOUNTS,
-    SETTINGS,
-    charged,
-    deposit,
-    payment,
-    payments_by_id,
-    payout,
-    refund,
-    refunded,
-)
 
 CONTEXT = ValidationContext(ACCOUNTS)
 
@@ -46,9 +47,14 @@ def sample() -> list[PayoutBooking]:
 def fortnox_state(bookings: list[PayoutBooking]) -> tuple[list[dict], list[dict]]:
     """What Fortnox would list after a correct run, as the Fortnox client would parse it."""
     invoices = [
-        {"DocumentNumber": str(100 + n), "ExternalInvoiceReference1": inv.external_ref,
-         "Total": to_decimal(inv.amount), "Balance": Decimal("0.00"), "Booked": True,
-         "Cancelled": False}  # fmt: skip
+        {
+            "DocumentNumber": str(100 + n),
+            "ExternalInvoiceReference1": inv.external_ref,
+            "Total": to_decimal(inv.amount),
+            "Balance": Decimal("0.00"),
+            "Booked": True,
+            "Cancelled": False,
+        }  # fmt: skip
         for n, inv in enumerate(i for b in bookings for i in b.invoices)
     ]
     vouchers = [b.voucher.to_payload() for b in bookings]
@@ -77,7 +83,8 @@ def test_invariants_catch_a_tampered_voucher():
     assert "does not balance" in balance[0].message and "(4.00)" in balance[0].message
     reconcile = validate_payout_reconciles([tampered], CONTEXT)
     assert [e.message for e in reconcile] == [
-        "Payout po1 does not reconcile: expected 236.87 SEK != documents 232.87 SEK (4.00 too little)",
+        "Payout po1 does not reconcile: "
+        "expected 236.87 SEK != documents 232.87 SEK (4.00 too little)",
         "Payout po1 bank receipt: expected 246.87 SEK != documents 242.87 SEK (4.00 too little)",
     ]
 
@@ -93,7 +100,9 @@ def test_invoice_not_matching_its_charge_is_caught():
     (booking,) = sample()
     invoice = booking.invoices[0]
     short = replace(invoice, rows=invoice.rows[:1])
-    errors = validate_invoices_match_charges([replace(booking, invoices=(short, booking.invoices[1]))], CONTEXT)
+    errors = validate_invoices_match_charges(
+        [replace(booking, invoices=(short, booking.invoices[1]))], CONTEXT
+    )
     assert any("Invoice c-p1 does not match Nets: expected 449.00 SEK" in e.message for e in errors)
 
 
@@ -121,7 +130,9 @@ def test_voucher_row_with_both_sides_is_caught():
     (booking,) = sample()
     rows = booking.voucher.rows + (VoucherRow(1930, 100, 100),)
     bad = replace(booking, voucher=replace(booking.voucher, rows=rows))
-    assert any("one non-negative side" in e.message for e in validate_vouchers_balance([bad], CONTEXT))
+    assert any(
+        "one non-negative side" in e.message for e in validate_vouchers_balance([bad], CONTEXT)
+    )
 
 
 def test_reconcile_with_fortnox_accepts_a_correct_state():

@@ -6,9 +6,6 @@ from decimal import Decimal
 
 import pandas as pd
 import pytest
-
-from dibs_fortnox.booking import transform
-from dibs_fortnox.booking.frames import FrameContractError
 from tests.booking.booking_notation import (
     SETTINGS,
     assert_documents_equal,
@@ -22,6 +19,9 @@ from tests.booking.booking_notation import (
     refund,
     refunded,
 )
+
+from dibs_fortnox.booking import transform
+from dibs_fortnox.booking.frames import FrameContractError
 
 VOUCHER = "voucher A 2024-03-12 Nets Easy utbetalning po1"
 
@@ -69,8 +69,12 @@ def test_frame_contract_is_checked_on_entry():
     pay = payment("p1", lines=["Tröja 1 × 160.00 @25%"])
     result = book(pay, payouts=[payout("po1", charged(pay))])
     broken = result.payments.assign(amount=result.payments["amount"].astype("float64"))
-    with pytest.raises(FrameContractError, match=r"expected column 'amount' \(int64, minor units\), got float64"):
-        type(result)(result.invoices, broken, result.vouchers, [], [], [], result.payouts).bookings()
+    with pytest.raises(
+        FrameContractError, match=r"expected column 'amount' \(int64, minor units\), got float64"
+    ):
+        type(result)(
+            result.invoices, broken, result.vouchers, [], [], [], result.payouts
+        ).bookings()
 
 
 def test_invoice_date_is_the_stockholm_date_of_the_charge():
@@ -110,7 +114,12 @@ def test_mixed_vat_rates():
                                "Bok 1 × 100.00 @6%", "Present 1 × 100.00 @0%"])  # fmt: skip
     result = book(pay, payouts=[payout("po1", charged(pay))])
     (invoice,) = result.bookings()[0].invoices
-    assert [(r.vat_percent, r.vat) for r in invoice.rows] == [(25, 2500), (12, 1200), (6, 600), (0, 0)]
+    assert [(r.vat_percent, r.vat) for r in invoice.rows] == [
+        (25, 2500),
+        (12, 1200),
+        (6, 600),
+        (0, 0),
+    ]
     assert invoice.total == ore("443.00") == invoice.amount
 
 
@@ -217,7 +226,9 @@ def test_pending_refund_is_not_booked():
     result = book(pay, payouts=[payout("po1", charged(pay))])
     assert [i.external_ref for i in result.bookings()[0].invoices] == ["c-p1"]
     # A payout naming a Pending refund cannot be matched: Nets only pays out completed ones.
-    held = book(pay, payouts=[payout("po2", refunded(pay), deposit("200.00"))], already_booked={"c-p1"})
+    held = book(
+        pay, payouts=[payout("po2", refunded(pay), deposit("200.00"))], already_booked={"c-p1"}
+    )
     assert "matches no completed refund" in only_held_reason(held)
 
 
@@ -232,7 +243,8 @@ def test_refunds_larger_than_charges_put_receivable_on_the_debit_side():
     big = payment("p1", lines=["Jacka 1 × 800.00 @25%"],
                   refunds=[refund("r1", ["Jacka 1 × 800.00 @25%"])])  # fmt: skip
     small = payment("p2", lines=["Mössa 1 × 80.00 @25%"])
-    result = book(big, small, payouts=[payout("po1", charged(small), refunded(big), deposit("1000.00"))],
+    out = payout("po1", charged(small), refunded(big), deposit("1000.00"))
+    result = book(big, small, payouts=[out],
                   already_booked={"c-p1"})  # fmt: skip
     rows = [(r.account, r.debit, r.credit) for r in result.bookings()[0].voucher.rows]
     assert rows == [(1930, 10000, 0), (1930, 0, 100000), (1516, 90000, 0)]
@@ -290,7 +302,9 @@ def test_surcharge_is_held():
 def test_unknown_country_is_held():
     typo = payment("p1", country="SWD", lines=["Tröja 1 × 160.00 @25%"])
     missing = payment("p2", country=None, lines=["Tröja 1 × 160.00 @25%"])
-    result = book(typo, missing, payouts=[payout("po1", charged(typo)), payout("po2", charged(missing))])
+    result = book(
+        typo, missing, payouts=[payout("po1", charged(typo)), payout("po2", charged(missing))]
+    )
     reasons = {h.payout_id: h.reason for h in result.held}
     assert "unknown country 'SWD'" in reasons["po1"]
     assert "no shipping country" in reasons["po2"]
@@ -335,4 +349,7 @@ def test_lenient_parsing_missing_summary_and_lowercase_action():
 def test_empty_input_gives_typed_empty_frames():
     result = transform([], {}, SETTINGS)
     assert result.bookings() == [] and result.held == []
-    assert isinstance(result.invoices, pd.DataFrame) and str(result.invoices["amount"].dtype) == "int64"
+    assert (
+        isinstance(result.invoices, pd.DataFrame)
+        and str(result.invoices["amount"].dtype) == "int64"
+    )

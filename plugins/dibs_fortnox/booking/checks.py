@@ -63,9 +63,7 @@ def payout_reasons(payout: Payout, currency: str) -> list[str]:
 def _region_reason(payment: Payment, region: Region | None) -> list[str]:
     if region is not None:
         return []
-    what = (
-        f"unknown country {payment.country!r}" if payment.country else "no shipping country"
-    )
+    what = f"unknown country {payment.country!r}" if payment.country else "no shipping country"
     return [
         f"payment {payment.payment_id} (order {payment.order_reference or '?'}) has {what}, so "
         "its sales account (Sverige / EU / utanför EU) is unknown; book it by hand"

@@ -8,7 +8,7 @@ Example:
     >>> check_columns(pd.DataFrame({"amount": [1.5]}), {"amount": MONEY}, "payments")
     Traceback (most recent call last):
     ...
-    dibs_fortnox.booking.frames.FrameContractError: payments: expected column 'amount' (int64, minor units), got float64
+    FrameContractError: payments: expected column 'amount' (int64, minor units), got float64
 """
 
 from __future__ import annotations
@@ -72,11 +72,12 @@ class FrameContractError(TypeError):
 
 
 def _fits(series: pd.Series, kind: str) -> bool:
+    dtype = series.dtype
     if kind in (MONEY, INT):
-        return str(series.dtype) == "int64"
+        return str(dtype) == "int64"
     if kind == TEXT:
-        return pd.api.types.is_string_dtype(series.dtype) or series.dtype == object
-    return series.dtype == object  # dates stay datetime.date objects
+        return bool(pd.api.types.is_string_dtype(dtype) or str(dtype) == "object")
+    return str(dtype) == "object"  # dates stay datetime.date objects
 
 
 def check_columns(frame: pd.DataFrame, contract: Mapping[str, str], name: str) -> None:
@@ -90,7 +91,9 @@ def check_columns(frame: pd.DataFrame, contract: Mapping[str, str], name: str) -
             )
 
 
-def frame_from_records(records: list[dict[str, object]], contract: Mapping[str, str]) -> pd.DataFrame:
+def frame_from_records(
+    records: list[dict[str, object]], contract: Mapping[str, str]
+) -> pd.DataFrame:
     """Build a frame with exactly the contract's columns, typed even when empty."""
     frame = pd.DataFrame.from_records(records, columns=list(contract))
     for column, kind in contract.items():

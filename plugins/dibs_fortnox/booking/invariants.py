@@ -8,7 +8,7 @@ intermediate numbers, so a bug in the transform cannot vouch for itself.
 Example:
     >>> errors = [e for check in VALIDATIONS for e in check(bookings, context)]  # doctest: +SKIP
     >>> errors[0].message                                                         # doctest: +SKIP
-    'Payout 11eb… does not reconcile: expected 1 234.00 SEK != documents 1 230.00 SEK (4.00 too little)'
+    'Payout 11eb… does not reconcile: expected 1 234.00 SEK != documents 1 230.00 SEK (4.00 ...'
 """
 
 from __future__ import annotations
@@ -112,7 +112,11 @@ def validate_payout_reconciles(
         rows = b.voucher.rows
         # The bank gets the payout (debit) and pays the deposit on its own line (credit).
         checks = [
-            (f"Payout {p.payout_id} does not reconcile", paid_out - deposited, _net(rows, acc.bank)),
+            (
+                f"Payout {p.payout_id} does not reconcile",
+                paid_out - deposited,
+                _net(rows, acc.bank),
+            ),
             (
                 f"Payout {p.payout_id} bank receipt",
                 paid_out,
@@ -297,7 +301,10 @@ def reconcile_with_fortnox(
             found = invoices.get(inv.external_ref, [])
             if len(found) != 1:
                 numbers = ", ".join(str(f.get("DocumentNumber", "?")) for f in found)
-                add(pid, f"{what} is in Fortnox {len(found)} times" + (f" ({numbers})" if found else ""))
+                add(
+                    pid,
+                    f"{what} is in Fortnox {len(found)} times" + (f" ({numbers})" if found else ""),
+                )
                 continue
             item = found[0]
             number = item.get("DocumentNumber", "?")
@@ -305,7 +312,11 @@ def reconcile_with_fortnox(
                 add(pid, f"{what} (Fortnox {number}) is not bookkept")
             balance = fortnox_ore(item.get("Balance") or 0)
             if balance:
-                add(pid, f"{what} (Fortnox {number}) has an unpaid balance of {format_amount(balance)} {inv.currency}")
+                add(
+                    pid,
+                    f"{what} (Fortnox {number}) has an unpaid balance of "
+                    f"{format_amount(balance)} {inv.currency}",
+                )
             total = fortnox_ore(item.get("Total") or 0)
             if total != inv.amount:
                 add(pid, _gap(f"{what} (Fortnox {number}) total", inv.amount, total, inv.currency))
@@ -321,10 +332,15 @@ def reconcile_with_fortnox(
             add(
                 pid,
                 f"Voucher '{b.voucher.description}' rows differ: missing "
-                f"{sorted((expected - actual).elements())}, unexpected {sorted((actual - expected).elements())}",
+                f"{sorted((expected - actual).elements())}, "
+                f"unexpected {sorted((actual - expected).elements())}",
             )
         debit = sum(d * n for (_, d, _), n in actual.items())
         credit = sum(c * n for (_, _, c), n in actual.items())
         if debit != credit:
-            add(pid, f"Voucher '{b.voucher.description}' in Fortnox does not balance: debit {format_amount(debit)} != credit {format_amount(credit)}")
+            add(
+                pid,
+                f"Voucher '{b.voucher.description}' in Fortnox does not balance: "
+                f"debit {format_amount(debit)} != credit {format_amount(credit)}",
+            )
     return errors

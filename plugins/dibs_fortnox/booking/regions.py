@@ -18,7 +18,7 @@ Example:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from dibs_fortnox.model import Account
@@ -46,7 +46,7 @@ _ALPHA3 = frozenset(
 )  # fmt: skip
 
 
-class Region(str, Enum):
+class Region(StrEnum):
     """Where the buyer is, as far as VAT and the sales account are concerned."""
 
     SE = "SE"

@@ -199,7 +199,7 @@ def _voucher_records(payout: Payout, settings: BookingSettings) -> list[dict[str
         (accounts.fees, payout.fees, "debit"),
         (accounts.receivable, payout.charged - payout.refunded, "credit"),
     ]
-    records = []
+    records: list[dict[str, Any]] = []
     for account, amount, side in sides:
         if amount == 0:
             continue
