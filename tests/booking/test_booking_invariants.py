@@ -81,6 +81,7 @@ def test_invariants_catch_a_tampered_voucher():
     balance = validate_vouchers_balance([tampered], CONTEXT)
     assert [e.source for e in balance] == ["vouchers_balance"]
     assert "does not balance" in balance[0].message and "(4.00)" in balance[0].message
+    assert str(balance[0]) == balance[0].message
     reconcile = validate_payout_reconciles([tampered], CONTEXT)
     assert [e.message for e in reconcile] == [
         "Payout po1 does not reconcile: "

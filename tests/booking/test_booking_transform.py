@@ -149,6 +149,7 @@ def test_nets_tax_off_by_one_ore_adds_rounding_row():
     assert invoice.total == invoice.amount == ore("200.03")
     assert [w.external_ref for w in result.warnings] == ["c-p1"]
     assert "-0.01 SEK" in result.warnings[0].message and "3740" in result.warnings[0].message
+    assert str(result.warnings[0]).startswith("payout po1, c-p1: Nets' VAT on Tröja differs")
 
 
 def test_partial_charges_two_charges_one_payment():

@@ -39,6 +39,9 @@ class TransformWarning(NamedTuple):
     external_ref: str
     message: str
 
+    def __str__(self) -> str:
+        return f"payout {self.payout_id}, {self.external_ref}: {self.message}"
+
 
 def _invoice(group: pd.DataFrame, notes: dict[str, tuple[str, ...]]) -> InvoiceDoc:
     head = group.iloc[0]

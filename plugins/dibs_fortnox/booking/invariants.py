@@ -33,6 +33,9 @@ class InvariantError:
     payout_id: str | None
     message: str
 
+    def __str__(self) -> str:
+        return self.message
+
 
 @dataclass(frozen=True)
 class ValidationContext:

@@ -61,6 +61,9 @@ class TransformError(NamedTuple):
     payment_id: str | None
     message: str
 
+    def __str__(self) -> str:
+        return self.message
+
 
 @dataclass(frozen=True)
 class TransformResult:
