@@ -6,13 +6,13 @@ entry is broken are left out here and reported by ``tenants_config_check.py``.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from airflow.sdk import Param, dag, get_parsing_context, task
 from airflow.timetables.interval import CronDataIntervalTimetable
 
 from dibs_fortnox.pipeline import runner
-from dibs_fortnox.schedule import DAILY_CRON, TIMEZONE
+from dibs_fortnox.schedule import DAILY_CRON, TIMEZONE, task_retry_args
 from dibs_fortnox.tenants import TenantConfig, load_tenants
 
 DOC = """
@@ -47,8 +47,7 @@ def build_dag(tenant: TenantConfig) -> None:
         doc_md=DOC.format(name=tenant.name, id=tenant.id),
         params={"day": Param(None, type=["null", "string"], format="date",
                              description="Payout day to book (YYYY-MM-DD); empty = the run's logical date")},
-        default_args={"retries": 3, "retry_delay": timedelta(minutes=2),
-                      "retry_exponential_backoff": True},
+        default_args=task_retry_args(),
     )
     def tenant_dag() -> None:
         @task

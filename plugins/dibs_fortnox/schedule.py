@@ -11,7 +11,8 @@ from the UI's trigger form.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import os
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from dibs_fortnox.errors import ConfigError
@@ -46,3 +47,15 @@ def booking_day(logical_date: datetime | None, day_param: str | date | None = No
     if logical_date.tzinfo is None:
         raise ConfigError(f"logical date {logical_date} has no timezone")
     return logical_date.astimezone(TIMEZONE).date()
+
+
+RETRY_DELAY_ENV = "DIBS_FORTNOX_RETRY_DELAY_SECONDS"
+
+
+def task_retry_args() -> dict[str, object]:
+    """Airflow retry settings for every task: transient faults (rate limits, lost answers)
+    are retried with exponential backoff; ``$DIBS_FORTNOX_RETRY_DELAY_SECONDS`` sets the
+    first delay (default 120 s; tests use 1 s)."""
+    seconds = float(os.environ.get(RETRY_DELAY_ENV) or 120)
+    return {"retries": 3, "retry_delay": timedelta(seconds=seconds),
+            "retry_exponential_backoff": True, "max_retry_delay": timedelta(minutes=30)}

@@ -1,0 +1,1 @@
+"""``make demo``: the sandbox, real Airflow, a 14-day backfill of the demo tenant, a summary."""

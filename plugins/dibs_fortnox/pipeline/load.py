@@ -1,0 +1,234 @@
+"""Load step: post each payout's documents to Fortnox, the payout voucher last.
+
+Per payout: customers (one per region and currency, reused), then each invoice and its
+payment (credit invoices after the invoices they credit), each bookkept, and only when all
+of them are confirmed the voucher that moves the money to the bank. Held payouts post
+nothing. Every document goes through ``Poster.ensure`` (exactly once).
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import cached_property
+from typing import Any
+
+from dibs_fortnox import money
+from dibs_fortnox.booking.documents import InvoiceDoc, PaymentDoc, PayoutBooking, VoucherDoc
+from dibs_fortnox.booking.regions import CustomerSpec
+from dibs_fortnox.pipeline.context import StepContext
+from dibs_fortnox.pipeline.plan import plan_day, record_held
+from dibs_fortnox.pipeline.posting import DocumentRefused, DocumentSpec, Poster, WriteCounter
+from dibs_fortnox.pipeline.preflight import preflight
+
+log = logging.getLogger(__name__)
+
+
+def voucher_id(voucher: dict[str, Any]) -> str:
+    """Our handle on a voucher: series, number and financial year ('A-12-3')."""
+    return f"{voucher['VoucherSeries']}-{voucher['VoucherNumber']}-{voucher.get('Year', '')}"
+
+
+def parse_voucher_id(handle: str) -> tuple[str, int, int | None]:
+    series, number, year = handle.split("-")
+    return series, int(number), int(year) if year else None
+
+
+def _is_true(value: Any) -> bool:
+    return value is True or str(value).lower() == "true"
+
+
+class PayoutLoader:
+    """Posts one payout's documents; Fortnox is read at most once per kind of look-up."""
+
+    def __init__(self, ctx: StepContext, booking: PayoutBooking, customers: dict[str, str],
+                 poster: Poster) -> None:
+        self.ctx = ctx
+        self.booking = booking
+        self.customers = customers
+        self.poster = poster
+        self.fresh_invoices: set[str] = set()
+
+    @cached_property
+    def remote_invoices(self) -> dict[str, dict[str, Any]]:
+        """Fortnox invoices dated like this payout's documents, by exact external reference."""
+        dates = [i.invoice_date for i in self.booking.invoices]
+        found: dict[str, dict[str, Any]] = {}
+        for item in self.ctx.fortnox.list_invoices(from_date=min(dates), to_date=max(dates)):
+            ref = str(item.get("ExternalInvoiceReference1") or "")
+            if ref and not _is_true(item.get("Cancelled")):
+                found.setdefault(ref, item)
+        return found
+
+    def post(self) -> None:
+        payments = {p.external_ref: p for p in self.booking.payments}
+        for invoice in self.booking.invoices:
+            number = self.invoice(invoice)
+            self.payment(payments[invoice.external_ref], invoice, number)
+        self.voucher(self.booking.voucher)
+
+    # -- invoices and credit invoices ------------------------------------------------------
+    def invoice(self, doc: InvoiceDoc) -> str:
+        fortnox = self.ctx.fortnox
+
+        def lookup() -> tuple[str, bool] | None:
+            item = self.remote_invoices.get(doc.external_ref)
+            if item is None:
+                return None
+            return str(item["DocumentNumber"]), _is_true(item.get("Booked"))
+
+        def create(payload: dict[str, Any]) -> str:
+            created = fortnox.create_invoice(payload)
+            number = str(created["DocumentNumber"])
+            self.fresh_invoices.add(number)
+            total = money.from_decimal(created.get("Total", money.to_decimal(doc.total)))
+            if total != doc.total:
+                raise DocumentRefused(
+                    f"{self.ctx.where()}: Fortnox computed invoice {number} for "
+                    f"{doc.external_ref} as {money.format_amount(total)} but Nets charged "
+                    f"{money.format_amount(doc.total)}: left unbookkept for a person to check"
+                )
+            return number
+
+        def payload() -> dict[str, Any]:
+            credited = self.credited_number(doc) if doc.is_credit else None
+            body = doc.to_payload(self.customers[doc.customer.key], credited)
+            body["Invoice"]["Comments"] = f"Nets Easy payout {self.booking.payout_id}"
+            return body
+
+        kind = "credit" if doc.is_credit else "invoice"
+        what = f"credit invoice for refund {doc.external_ref}" if doc.is_credit else \
+            f"invoice for charge {doc.external_ref}"
+        return self.poster.ensure(DocumentSpec(
+            kind=kind, reference=doc.external_ref, label=what, payload=payload, lookup=lookup,
+            create=create, bookkeep=lambda n: fortnox.bookkeep_invoice(n) and None,
+            is_booked=lambda n: _is_true(fortnox.get_invoice(n).get("Booked")),
+        ))
+
+    def credited_number(self, doc: InvoiceDoc) -> str:
+        """The Fortnox number of the invoice a credit invoice credits."""
+        assert doc.credits is not None
+        state = self.ctx.ledger.document(self.ctx.tenant.id, "invoice", doc.credits)
+        if state is not None and state.fortnox_id and state.status in ("posted", "bookkept"):
+            return str(state.fortnox_id)
+        found = self.ctx.fortnox.find_invoice_by_reference(doc.credits)
+        if found is None:
+            raise DocumentRefused(
+                f"{self.ctx.where()}, payout {self.booking.payout_id}: refund {doc.external_ref} "
+                f"credits charge {doc.credits}, whose invoice is not in Fortnox: book that "
+                "charge's day first (or credit it by hand)"
+            )
+        return str(found["DocumentNumber"])
+
+    # -- payments --------------------------------------------------------------------------
+    def payment(self, doc: PaymentDoc, invoice: InvoiceDoc, invoice_number: str) -> str:
+        fortnox = self.ctx.fortnox
+
+        def lookup() -> tuple[str, bool] | None:
+            if invoice_number in self.fresh_invoices:
+                return None  # created by this very attempt: it cannot have a payment yet
+            for item in fortnox.list_invoice_payments(int(invoice_number)):
+                if str(item.get("ExternalInvoiceReference1") or "") == doc.external_ref or (
+                    not item.get("ExternalInvoiceReference1")
+                    and money.from_decimal(item["Amount"]) == doc.amount
+                ):
+                    return str(item["Number"]), _is_true(item.get("Booked"))
+            return None
+
+        kind = "credit_payment" if invoice.is_credit else "invoice_payment"
+        return self.poster.ensure(DocumentSpec(
+            kind=kind, reference=doc.external_ref,
+            label=f"payment of {'credit invoice' if invoice.is_credit else 'invoice'} {invoice_number}",
+            payload=lambda: doc.to_payload(int(invoice_number)),
+            lookup=lookup,
+            create=lambda body: str(fortnox.create_invoice_payment(body)["Number"]),
+            bookkeep=lambda n: fortnox.bookkeep_invoice_payment(n) and None,
+            is_booked=lambda n: any(
+                str(p.get("Number")) == n and _is_true(p.get("Booked"))
+                for p in fortnox.list_invoice_payments(int(invoice_number))
+            ),
+        ))
+
+    # -- the payout voucher ----------------------------------------------------------------
+    def voucher(self, doc: VoucherDoc) -> str:
+        fortnox = self.ctx.fortnox
+
+        def lookup() -> tuple[str, bool] | None:
+            found = fortnox.find_voucher_by_description(
+                doc.series, doc.transaction_date, doc.transaction_date, doc.description)
+            return None if found is None else (voucher_id(found), True)
+
+        def payload() -> dict[str, Any]:
+            body = doc.to_payload()
+            body["Voucher"]["Year"] = self.ctx.financial_year_id(doc.transaction_date)
+            return body
+
+        return self.poster.ensure(DocumentSpec(
+            kind="voucher", reference=self.booking.payout_id,
+            label=f"voucher for payout {self.booking.payout_id}",
+            payload=payload, lookup=lookup,
+            create=lambda body: voucher_id(fortnox.create_voucher(body)),
+        ))
+
+
+def ensure_customers(ctx: StepContext, specs: list[CustomerSpec], poster: Poster) -> dict[str, str]:
+    """The Fortnox number of each collective customer, created once and reused."""
+    numbers: dict[str, str] = {}
+    listing: list[dict[str, Any]] | None = None
+
+    def lookup_for(spec: CustomerSpec) -> tuple[str, bool] | None:
+        nonlocal listing
+        if listing is None:
+            listing = ctx.fortnox.list_customers()
+        for item in listing:
+            if str(item.get("Name")) == spec.name:
+                return str(item["CustomerNumber"]), True
+        return None
+
+    for spec in specs:
+        numbers[spec.key] = poster.ensure(DocumentSpec(
+            kind="customer", reference=spec.key, label=f"customer {spec.name}",
+            payload=spec.to_payload, lookup=lambda s=spec: lookup_for(s),
+            create=lambda body: str(ctx.fortnox.create_customer(body)["CustomerNumber"]),
+        ))
+    return numbers
+
+
+def _confirmed(ctx: StepContext, booking: PayoutBooking) -> bool:
+    """True when the state database shows every document of the payout done."""
+    state = ctx.ledger.document(ctx.tenant.id, "voucher", booking.payout_id)
+    return state is not None and state.status in ("posted", "bookkept")
+
+
+def load(ctx: StepContext) -> dict[str, Any]:
+    """The load task: post every bookable payout of the day; return what was sent."""
+    plan = plan_day(ctx)
+    record_held(ctx, plan)
+    todo = [b for b in plan.bookings if not _confirmed(ctx, b)]
+    if todo:
+        preflight(ctx, todo)
+    counter = WriteCounter()
+    customers: dict[str, str] = {}
+    for booking in todo:
+        poster = Poster(ctx, booking.payout_id)
+        poster.counter = counter
+        needed = [c for c in booking.customers if c.key not in customers]
+        customers.update(ensure_customers(ctx, needed, poster))
+        PayoutLoader(ctx, booking, customers, poster).post()
+        ctx.ledger.record_payout(ctx.tenant.id, ctx.day, booking.payout_id, "booked")
+    for booking in plan.bookings:
+        if booking not in todo:
+            ctx.ledger.record_payout(ctx.tenant.id, ctx.day, booking.payout_id, "booked")
+    summary = {
+        "day": ctx.day.isoformat(),
+        "payouts_booked": len(plan.bookings),
+        "payouts_already_done": len(plan.bookings) - len(todo),
+        "payouts_held": len(plan.held),
+        "created": counter.created,
+        "bookkept": counter.bookkept,
+        "found_in_fortnox": counter.found,
+        "writes": counter.writes,
+    }
+    log.info("%s: loaded %s", ctx.where(), summary)
+    return summary
+
+

@@ -1,0 +1,107 @@
+"""Transform step: the day's raw Nets data → the documents to post, checked before posting.
+
+The plan is recomputed from the raw extracts stored in the state database (pure and cheap),
+so the transform task and the load task always agree without passing frames through XCom.
+Invariants run here: a payout with any error is held with its reason and not posted at all.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from dibs_fortnox.booking.documents import PayoutBooking
+from dibs_fortnox.booking.invariants import VALIDATIONS, ValidationContext
+from dibs_fortnox.booking.transform import HeldPayout, TransformResult, transform
+from dibs_fortnox.pipeline.context import StepContext
+
+log = logging.getLogger(__name__)
+
+BOOKED_STATUSES = frozenset({"posted", "bookkept"})
+
+
+@dataclass
+class DayPlan:
+    """What a day's payouts become: the bookable payouts and the held ones (with reasons)."""
+
+    result: TransformResult
+    bookings: list[PayoutBooking]
+    held: list[HeldPayout]
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def payout_ids(self) -> set[str]:
+        return {b.payout_id for b in self.bookings} | {h.payout_id for h in self.held}
+
+
+def raw_inputs(ctx: StepContext) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
+    """The day's payout details and every payment they reference, from the state database."""
+    records = ctx.ledger.raw_for_day(ctx.tenant.id, ctx.day)
+    payouts = [r.payload for r in records if r.kind == "payout"]
+    payments: dict[str, dict[str, Any]] = {}
+    for payout in payouts:
+        for action in payout.get("paymentActions") or []:
+            payment_id = action.get("paymentId")
+            if payment_id and payment_id not in payments:
+                stored = ctx.ledger.get_raw(ctx.tenant.id, "payment", str(payment_id))
+                if stored is not None:
+                    payments[str(payment_id)] = stored.payload
+    return payouts, payments
+
+
+def booked_elsewhere(ctx: StepContext, todays_payouts: set[str]) -> frozenset[str]:
+    """Charge and refund ids whose invoices earlier payouts created (so refunds can credit them).
+
+    Documents of today's own payouts are left out: on a re-run they must be matched again.
+    """
+    refs = set()
+    for kind in ("invoice", "credit"):
+        for doc in ctx.ledger.documents(ctx.tenant.id, kind=kind):
+            if doc.status in BOOKED_STATUSES and doc.payout_id not in todays_payouts:
+                refs.add(doc.reference)
+    return frozenset(refs)
+
+
+def plan_day(ctx: StepContext) -> DayPlan:
+    """Transform the day's raw data and hold every payout that fails a check."""
+    payouts, payments = raw_inputs(ctx)
+    todays = {str(p.get("id")) for p in payouts}
+    result = transform(payouts, payments, ctx.settings, booked_elsewhere(ctx, todays))
+    held = list(result.held)
+    bookings: list[PayoutBooking] = []
+    context = ValidationContext(accounts=ctx.settings.accounts)
+    for booking in result.bookings():
+        problems = [str(e) for check in VALIDATIONS for e in check([booking], context)]
+        if problems:
+            held.append(HeldPayout(booking.payout_id, booking.payout.day, "; ".join(problems)))
+        else:
+            bookings.append(booking)
+    warnings = [str(w) for w in result.warnings]
+    return DayPlan(result, bookings, held, warnings)
+
+
+def record_held(ctx: StepContext, plan: DayPlan) -> None:
+    for item in plan.held:
+        log.warning("%s: payout %s held: %s", ctx.where(), item.payout_id, item.reason)
+        ctx.ledger.record_payout(ctx.tenant.id, ctx.day, item.payout_id, "held", item.reason)
+
+
+def transform_step(ctx: StepContext) -> dict[str, Any]:
+    """The transform task: plan the day, record held payouts, summarise."""
+    plan = plan_day(ctx)
+    record_held(ctx, plan)
+    for booking in plan.bookings:
+        ctx.ledger.record_payout(ctx.tenant.id, ctx.day, booking.payout_id, "pending")
+    summary = {
+        "day": ctx.day.isoformat(),
+        "payouts_to_book": len(plan.bookings),
+        "invoices": sum(1 for b in plan.bookings for i in b.invoices if not i.is_credit),
+        "credits": sum(1 for b in plan.bookings for i in b.invoices if i.is_credit),
+        "payments": sum(len(b.payments) for b in plan.bookings),
+        "held": [{"payout": h.payout_id, "reason": h.reason} for h in plan.held],
+        "warnings": plan.warnings,
+        "errors": [e.message for e in plan.result.errors],
+    }
+    log.info("%s: planned %s", ctx.where(), summary)
+    return summary

@@ -1,0 +1,147 @@
+"""Post one document to Fortnox exactly once, whatever happened on earlier attempts.
+
+Fortnox has no idempotency key, so every document carries a deterministic reference built
+from Nets ids, and the state database follows each document through
+``intent → unknown → posted → bookkept`` (see ``ledger.states``). Before anything is sent
+for a document that is not confirmed, Fortnox is asked whether it already holds the
+reference (its search matches substrings, so the comparison is exact here); only a
+confirmed absence lets a write go out. A write whose answer is lost stays ``unknown`` and
+the error propagates: the next attempt looks it up again instead of sending twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from dibs_fortnox import money
+from dibs_fortnox.errors import BadRequest, DibsFortnoxError, OutcomeUnknown
+from dibs_fortnox.pipeline.context import StepContext
+
+log = logging.getLogger(__name__)
+
+
+class DocumentRefused(DibsFortnoxError):
+    """Fortnox refused a document; the message names tenant, day, document and reason."""
+
+
+def payload_hash(payload: dict[str, Any]) -> str:
+    return hashlib.sha256(money.dumps(payload).encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass
+class WriteCounter:
+    """Writes this run sent to Fortnox, by kind (the run summary shows them)."""
+
+    created: dict[str, int] = field(default_factory=dict)
+    bookkept: dict[str, int] = field(default_factory=dict)
+    found: dict[str, int] = field(default_factory=dict)
+
+    def add(self, bucket: dict[str, int], kind: str) -> None:
+        bucket[kind] = bucket.get(kind, 0) + 1
+
+    @property
+    def writes(self) -> int:
+        return sum(self.created.values()) + sum(self.bookkept.values())
+
+
+@dataclass(frozen=True)
+class DocumentSpec:
+    """How to post one document.
+
+    Attributes:
+        kind: ledger kind (``invoice``, ``credit``, ``invoice_payment``, ...).
+        reference: the deterministic Nets reference.
+        label: how a bookkeeper names it in a message ("invoice for charge 01ee…").
+        payload: builds the Fortnox body (called only when a write is needed).
+        lookup: finds the document in Fortnox by its exact reference: (number, booked) or None.
+        create: sends the body; returns the Fortnox number.
+        bookkeep: bookkeeps by number; None for documents that are final when created.
+        is_booked: reads back whether the document is bookkept (after an unclear bookkeep).
+    """
+
+    kind: str
+    reference: str
+    label: str
+    payload: Callable[[], dict[str, Any]]
+    lookup: Callable[[], tuple[str, bool] | None]
+    create: Callable[[dict[str, Any]], str]
+    bookkeep: Callable[[str], None] | None = None
+    is_booked: Callable[[str], bool] | None = None
+
+
+class Poster:
+    """Posts documents for one tenant and day, recording every step in the state database."""
+
+    def __init__(self, ctx: StepContext, payout_id: str | None) -> None:
+        self.ctx = ctx
+        self.payout_id = payout_id
+        self.counter = WriteCounter()
+
+    def _where(self, spec: DocumentSpec) -> str:
+        payout = f", payout {self.payout_id}" if self.payout_id else ""
+        return f"{self.ctx.where()}{payout}, {spec.label}"
+
+    def ensure(self, spec: DocumentSpec) -> str:
+        """Make sure the document exists (and is bookkept when it should be); return its number."""
+        ledger, tenant = self.ctx.ledger, self.ctx.tenant.id
+        state = ledger.document(tenant, spec.kind, spec.reference)
+        if state is None or state.status in ("intent", "unknown", "failed"):
+            number, booked = self._create_once(spec, state is None)
+        else:
+            number, booked = str(state.fortnox_id), state.status == "bookkept"
+        if spec.bookkeep is not None and not booked:
+            self._bookkeep(spec, number)
+        return number
+
+    def _create_once(self, spec: DocumentSpec, new: bool) -> tuple[str, bool]:
+        ledger, tenant, ctx = self.ctx.ledger, self.ctx.tenant.id, self.ctx
+        payload = spec.payload()
+        if new:
+            ledger.claim(tenant, spec.kind, spec.reference, day=ctx.day,
+                         payout_id=self.payout_id, payload_hash=payload_hash(payload))
+        found = spec.lookup()
+        if found is not None:
+            number, booked = found
+            self.counter.add(self.counter.found, spec.kind)
+            ledger.resolve(tenant, spec.kind, spec.reference, number)
+            if booked and spec.bookkeep is not None:
+                ledger.mark_bookkept(tenant, spec.kind, spec.reference)
+            log.info("%s: already in Fortnox as %s", self._where(spec), number)
+            return number, booked
+        state = ledger.document(tenant, spec.kind, spec.reference)
+        if state is not None and state.status in ("unknown", "failed"):
+            ledger.resolve(tenant, spec.kind, spec.reference, None)
+        if not ledger.begin_write(tenant, spec.kind, spec.reference):
+            raise DocumentRefused(f"{self._where(spec)}: another worker is writing this document; "
+                                  "the next try will find it")
+        try:
+            number = spec.create(payload)
+        except OutcomeUnknown as exc:
+            ledger.mark_unknown(tenant, spec.kind, spec.reference, str(exc))
+            raise
+        except BadRequest as exc:
+            ledger.mark_failed(tenant, spec.kind, spec.reference, str(exc))
+            raise DocumentRefused(f"{self._where(spec)}: Fortnox refused it: {exc}") from exc
+        ledger.mark_posted(tenant, spec.kind, spec.reference, number)
+        self.counter.add(self.counter.created, spec.kind)
+        return number, False
+
+    def _bookkeep(self, spec: DocumentSpec, number: str) -> None:
+        assert spec.bookkeep is not None
+        try:
+            spec.bookkeep(number)
+        except (OutcomeUnknown, BadRequest) as exc:
+            # Lost answer, or "already bookkept" from an earlier lost answer: read it back.
+            if spec.is_booked is None or not spec.is_booked(number):
+                if isinstance(exc, BadRequest):
+                    raise DocumentRefused(
+                        f"{self._where(spec)}: Fortnox refused to bookkeep {number}: {exc}"
+                    ) from exc
+                raise
+        else:
+            self.counter.add(self.counter.bookkept, spec.kind)
+        self.ctx.ledger.mark_bookkept(self.ctx.tenant.id, spec.kind, spec.reference)
