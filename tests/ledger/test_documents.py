@@ -240,3 +240,32 @@ def test_forget_documents_deletes_one_tenant_only(ledger: Ledger) -> None:
     assert ledger.document(T, "invoice", "a") is None
     assert len(ledger.documents("other")) == 1
     assert claim(ledger, "invoice", "a").status == "intent"
+
+
+def test_a_refused_document_found_by_a_later_lookup_becomes_posted(ledger: Ledger) -> None:
+    claim(ledger)
+    ledger.mark_failed(T, "invoice", "ch_1", "read timeout, then 400 on retry")
+    after = ledger.resolve(T, "invoice", "ch_1", "1001")
+    assert (after.status, after.fortnox_id) == ("posted", "1001")
+
+
+def test_a_refused_document_not_found_may_be_sent_again_after_the_fix(ledger: Ledger) -> None:
+    claim(ledger)
+    ledger.begin_write(T, "invoice", "ch_1")
+    ledger.mark_failed(T, "invoice", "ch_1", "account 3001 is inactive")
+    after = ledger.resolve(T, "invoice", "ch_1", None)
+    assert (after.status, after.fortnox_id) == ("intent", None)
+    assert ledger.begin_write(T, "invoice", "ch_1") is True
+
+
+def test_a_refused_bookkeeping_keeps_the_number_against_a_lookup(ledger: Ledger) -> None:
+    claim(ledger)
+    ledger.mark_posted(T, "invoice", "ch_1", "1001")
+    ledger.mark_failed(T, "invoice", "ch_1", "period is locked")
+    with pytest.raises(TransitionRefused, match="as Fortnox 1001.*found nothing"):
+        ledger.resolve(T, "invoice", "ch_1", None)
+    with pytest.raises(TransitionRefused, match="1001.*1002"):
+        ledger.resolve(T, "invoice", "ch_1", "1002")
+    again = ledger.resolve(T, "invoice", "ch_1", "1001")
+    assert (again.status, again.fortnox_id) == ("posted", "1001")
+    ledger.mark_bookkept(T, "invoice", "ch_1")

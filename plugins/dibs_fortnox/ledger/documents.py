@@ -9,10 +9,11 @@ writer follows for one document (statuses explained in :mod:`dibs_fortnox.ledger
    A crash after this point leaves ``unknown``, never ``intent``, so nothing is sent twice.
 3. The answer: ``mark_posted`` (with the number), ``mark_failed`` (refused, with the reason)
    or ``mark_unknown`` (timeout, lost answer: stays maybe-sent).
-4. A document left ``unknown`` is looked up in Fortnox by its reference (compare exactly:
-   Fortnox search matches substrings) and the answer given to ``resolve``: found → ``posted``
-   with its number; not found → back to ``intent`` and step 2 again. Resolve only while no
-   other worker may still be sending the same document (one task per tenant and day).
+4. A document left ``unknown`` (or ``failed``, on a later run) is looked up in Fortnox by
+   its reference (compare exactly: Fortnox search matches substrings) and the answer given
+   to ``resolve``: found → ``posted`` with its number; not found → back to ``intent`` and
+   step 2 again. Resolve only while no other worker may still be sending the same document
+   (one task per tenant and day).
 
 Every function is one short transaction. A status change is a conditional update on the
 status that was read; if another worker changed the row in between, it is read again and
@@ -145,8 +146,11 @@ def transition(
     *,
     fortnox_id: str | None = None,
     detail: str | None = None,
+    after_lookup: bool = False,
 ) -> DocumentState:
     """Move a claimed document to ``target`` if the rules allow; return the state after.
+
+    ``after_lookup``: the caller has just looked the reference up in Fortnox (``resolve``).
 
     Raises:
         DocumentNotClaimed: the document has no row (it must be claimed before a write).
@@ -159,7 +163,7 @@ def transition(
                 f"{kind.replace('_', ' ')} {reference!r} of tenant {tenant!r} was never "
                 "claimed: record the intent before writing to Fortnox"
             )
-        if plan_transition(current, target, fortnox_id) == "same":
+        if plan_transition(current, target, fortnox_id, after_lookup=after_lookup) == "same":
             return current
         values: dict[str, Any] = {"status": target, "detail": detail, "updated_at": now}
         if target == "posted":

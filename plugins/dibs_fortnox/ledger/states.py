@@ -7,7 +7,7 @@ the ledger forget that a document exists in Fortnox::
        │                      │  ▲                 │
        │                      │  └─ (timeout, lost answer, crash: stays unknown)
        └──────▶ posted        └──resolve: not found──▶ intent
-    intent / unknown / posted ──refused by Fortnox──▶ failed
+    intent / unknown / posted ──refused by Fortnox──▶ failed ──resolve──▶ posted | intent
 
 The meaning of each status is a promise about what was sent:
 
@@ -18,10 +18,16 @@ The meaning of each status is a promise about what was sent:
 - ``posted``: Fortnox created it and gave the number in ``fortnox_id``.
 - ``bookkept``: Fortnox bookkept it (invoices, credits and payments; vouchers and customers
   stop at ``posted``).
-- ``failed``: Fortnox refused it; ``detail`` says why. Terminal until a person acts.
+- ``failed``: Fortnox refused it; ``detail`` says why. Nothing records it as posted
+  again by itself: only a new lookup can move it on.
 
-The one step backwards is ``unknown → intent``, allowed only through ``resolve`` after a
-lookup in Fortnox found nothing under the reference.
+The steps backwards are allowed only through ``resolve``, after looking the reference up
+in Fortnox (the lookup is the authority, so nothing can be sent twice):
+
+- ``unknown → posted`` (found) or ``unknown → intent`` (not found: safe to send again);
+- ``failed → posted`` (found) or ``failed → intent`` (not found: the retry a later run makes
+  once a person fixed the cause, such as an inactive account). A failed document that
+  already has a Fortnox number (its bookkeeping was refused) can only be found again.
 """
 
 from __future__ import annotations
@@ -155,9 +161,16 @@ def _name(kind: str, reference: str, tenant: str) -> str:
 
 
 def plan_transition(
-    current: DocumentState, target: DocumentStatus, fortnox_id: str | None = None
+    current: DocumentState,
+    target: DocumentStatus,
+    fortnox_id: str | None = None,
+    *,
+    after_lookup: bool = False,
 ) -> Change:
     """Decide whether moving ``current`` to ``target`` changes the row or repeats a known fact.
+
+    ``after_lookup`` says the caller looked the reference up in Fortnox just now (``resolve``);
+    only then may a ``failed`` document move on.
 
     Returns:
         ``"change"`` when the row must be updated, ``"same"`` when the ledger already says this
@@ -181,13 +194,16 @@ def plan_transition(
             return "change"
         if status in ("posted", "bookkept") and current.fortnox_id == fortnox_id:
             return "same"
-        if status in ("posted", "bookkept"):
+        if current.fortnox_id is not None and current.fortnox_id != fortnox_id:
             raise TransitionRefused(
                 f"{what} is already {status} in Fortnox as {current.fortnox_id}, now reported "
                 f"as {fortnox_id}: two documents may exist in Fortnox, check both"
             )
+        if status == "failed" and after_lookup:
+            return "change"
         raise TransitionRefused(
-            f"{what} was refused by Fortnox ({current.detail}); it cannot now be posted"
+            f"{what} was refused by Fortnox ({current.detail}); it can only be posted after "
+            "a lookup in Fortnox finds it"
         )
     if target == "bookkept":
         if status == "posted":
@@ -207,6 +223,8 @@ def plan_transition(
             return "change"
         if status == "intent":
             return "same"
+        if status == "failed" and current.fortnox_id is None:
+            return "change"
         raise TransitionRefused(
             f"{what} is {status}"
             + (f" as Fortnox {current.fortnox_id}" if current.fortnox_id else "")

@@ -160,7 +160,9 @@ class Ledger:
     def resolve(
         self, tenant: str, kind: str, reference: str, fortnox_id: str | None
     ) -> DocumentState:
-        """Record the result of looking an ``unknown`` document up in Fortnox.
+        """Record the result of looking an ``unknown`` or ``failed`` document up in Fortnox.
+
+        Compare the reference exactly: Fortnox search matches substrings.
 
         Args:
             fortnox_id: The number of the document found under the exact reference, or None
@@ -175,7 +177,7 @@ class Ledger:
                 kind,
                 reference,
                 "intent",
-                detail="not found in Fortnox after an unknown outcome; safe to send again",
+                detail="not found in Fortnox by its reference; safe to send again",
             )
         return self._move(
             tenant,
@@ -183,7 +185,8 @@ class Ledger:
             reference,
             "posted",
             fortnox_id=fortnox_id,
-            detail="found in Fortnox by its reference after an unknown outcome",
+            detail="found in Fortnox by its reference",
+            after_lookup=True,
         )
 
     def _move(
@@ -195,6 +198,7 @@ class Ledger:
         *,
         fortnox_id: str | None = None,
         detail: str | None = None,
+        after_lookup: bool = False,
     ) -> DocumentState:
         documents.check_kind(kind)
         return documents.transition(
@@ -206,6 +210,7 @@ class Ledger:
             target,
             fortnox_id=fortnox_id,
             detail=detail,
+            after_lookup=after_lookup,
         )
 
     def document(self, tenant: str, kind: str, reference: str) -> DocumentState | None:
