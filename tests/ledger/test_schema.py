@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from dibs_fortnox.ledger import ENV_URL, Ledger, default_url
-from dibs_fortnox.ledger.schema import UtcDateTime, metadata, schema_sql
+from dibs_fortnox.ledger.schema import UtcDateTime, documents, metadata, schema_sql
 
 REPO = Path(__file__).resolve().parents[2]
 SCHEMA_SQL = REPO / "include" / "sql" / "schema.sql"
@@ -61,8 +61,6 @@ def test_the_ledger_works_on_a_database_built_from_the_reviewed_sqlite_ddl(
 
 def test_the_database_refuses_a_posted_document_without_a_number(ledger: Ledger) -> None:
     ledger.claim("acme", "invoice", "ch_1", day=date(2026, 3, 1), payout_id=None, payload_hash=None)
-    from dibs_fortnox.ledger.schema import documents
-
     with pytest.raises(sa.exc.IntegrityError), ledger.engine.begin() as conn:
         conn.execute(sa.update(documents).values(status="posted"))
     with pytest.raises(sa.exc.IntegrityError), ledger.engine.begin() as conn:
@@ -113,8 +111,6 @@ def test_timestamps_without_a_time_zone_are_refused(tmp_path: Path) -> None:
 
 
 def test_timestamps_come_back_in_utc_whatever_zone_went_in(db_url: str) -> None:
-    from datetime import timedelta, timezone
-
     stockholm_winter = timezone(timedelta(hours=1))
     ledger = Ledger.from_url(
         db_url, clock=lambda: datetime(2026, 3, 1, 7, 30, tzinfo=stockholm_winter)
