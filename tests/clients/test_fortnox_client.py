@@ -331,6 +331,16 @@ def test_voucher_lookup_by_description_is_exact(world: World) -> None:
         )
         is None
     )
+    years_asked = world.count("GET /3/financialyears")
+    again = client.find_voucher_by_description(
+        "A",
+        date(2026, 3, 16),
+        date(2026, 3, 16),
+        "Nets Easy utbetalning p1",
+        financial_year=year["Id"],
+    )
+    assert again is not None and again["VoucherNumber"] == made["VoucherNumber"]
+    assert world.count("GET /3/financialyears") == years_asked  # the year was given
     full = client.get_voucher("A", made["VoucherNumber"], financial_year=made["Year"])
     assert sum(r["Debit"] for r in full["VoucherRows"]) == Decimal("100.00")
 

@@ -359,11 +359,18 @@ class FortnoxClient:
         )
 
     def find_voucher_by_description(
-        self, series: str, from_date: date, to_date: date, description: str
+        self,
+        series: str,
+        from_date: date,
+        to_date: date,
+        description: str,
+        *,
+        financial_year: int | None = None,
     ) -> Json | None:
         """The voucher of ``series`` in the dates whose ``Description`` is exactly ``description``.
 
-        Returns None when there is none.
+        Returns None when there is none. ``financial_year`` saves the call that finds the
+        years overlapping the dates.
 
         Raises:
             DuplicateReference: more than one voucher carries the description.
@@ -372,7 +379,9 @@ class FortnoxClient:
             raise ValueError("an empty description matches every voucher")
         hits = [
             v
-            for v in self.list_vouchers(series, from_date=from_date, to_date=to_date)
+            for v in self.list_vouchers(
+                series, from_date=from_date, to_date=to_date, financial_year=financial_year
+            )
             if str(v.get("Description") or "") == description
         ]
         if len(hits) > 1:
