@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
 from collections.abc import Iterator
 
 import pytest
 
-from tests.sandbox.fortnox_harness import FortnoxHarness, running
+# Airflow reads its configuration when first imported: give the whole session a throwaway
+# home (never ~/airflow) and no example DAGs, before any test module imports Airflow.
+os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="dibs-fortnox-airflow-"))
+os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
+os.environ.pop("DIBS_FORTNOX_TENANTS", None)
+
+from tests.sandbox.fortnox_harness import FortnoxHarness, running  # noqa: E402
 
 
 @pytest.fixture

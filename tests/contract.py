@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +35,7 @@ def _spec() -> dict[str, Any]:
     return loaded
 
 
-@lru_cache(maxsize=None)
+@cache
 def _validator(method: str, route: str) -> Draft4Validator | None:
     """A validator for the request body of ``method route``; None if the spec has none."""
     operation = _spec()["paths"].get(route, {}).get(method.lower())

@@ -42,8 +42,9 @@ class FortnoxHarness:
         assert response.status_code == 200, response.text
         return response.json()
 
-    def call(self, method: str, path: str, body: Any = None, token: str | None = None,
-             **params: Any) -> requests.Response:
+    def call(
+        self, method: str, path: str, body: Any = None, token: str | None = None, **params: Any
+    ) -> requests.Response:
         headers = {"Authorization": f"Bearer {token or self.token}", "Accept": "application/json"}
         data = None
         if body is not None:
@@ -54,18 +55,26 @@ class FortnoxHarness:
     def ok(self, method: str, path: str, body: Any = None, **params: Any) -> Any:
         """Call and insist on 2xx; return the body parsed with Decimal."""
         response = self.call(method, path, body, **params)
-        assert response.status_code < 300, f"{method} {path}: {response.status_code} {response.text}"
+        assert response.status_code < 300, (
+            f"{method} {path}: {response.status_code} {response.text}"
+        )
         return money.loads(response.content)
 
-    def refused(self, method: str, path: str, body: Any = None, status: int = 400, **params: Any) -> Any:
+    def refused(
+        self, method: str, path: str, body: Any = None, status: int = 400, **params: Any
+    ) -> Any:
         """Call and insist on a refusal; return its ErrorInformation."""
         response = self.call(method, path, body, **params)
-        assert response.status_code == status, f"{method} {path}: {response.status_code} {response.text}"
+        assert response.status_code == status, (
+            f"{method} {path}: {response.status_code} {response.text}"
+        )
         return response.json()["ErrorInformation"]
 
     # -- document shortcuts ------------------------------------------------------------
     def customer(self, number: str = "1", name: str = "Webbkund") -> Any:
-        return self.ok("POST", "/3/customers", {"Customer": {"CustomerNumber": number, "Name": name}})
+        return self.ok(
+            "POST", "/3/customers", {"Customer": {"CustomerNumber": number, "Name": name}}
+        )
 
     def invoice(self, rows: list[dict[str, Any]] | None = None, **fields: Any) -> Any:
         body = {
@@ -88,11 +97,18 @@ class FortnoxHarness:
         return self.ok("POST", "/3/invoicepayments", {"InvoicePayment": body})["InvoicePayment"]
 
 
-def row(price: str = "100.00", vat: int = 25, account: int = 3001, quantity: str = "1",
-        **extra: Any) -> dict[str, Any]:
+def row(
+    price: str = "100.00", vat: int = 25, account: int = 3001, quantity: str = "1", **extra: Any
+) -> dict[str, Any]:
     """An invoice row with the price in kronor as an exact Decimal."""
-    return {"AccountNumber": account, "DeliveredQuantity": quantity, "Price": Decimal(price),
-            "VAT": vat, "Description": "Vara", **extra}
+    return {
+        "AccountNumber": account,
+        "DeliveredQuantity": quantity,
+        "Price": Decimal(price),
+        "VAT": vat,
+        "Description": "Vara",
+        **extra,
+    }
 
 
 @contextmanager

@@ -4,27 +4,52 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from dibs_fortnox.sandbox.fortnox import JournalEntry
 from tests.contract import spec_present, validate_entries, validate_journal
 from tests.sandbox.fortnox_harness import FortnoxHarness, row
+
+from dibs_fortnox.sandbox.fortnox import JournalEntry
+
 
 def _flow(f: FortnoxHarness) -> None:
     f.customer()
     f.ok("POST", "/3/modesofpayments", {"ModeOfPayment": {"Code": "KORT", "AccountNumber": "1580"}})
-    number = f.invoice([row("80.00", 25), row("20.00", 6)], ExternalInvoiceReference1="ch_1",
-                       YourOrderNumber="1001", Currency="SEK", VATIncluded=False)["DocumentNumber"]
+    number = f.invoice(
+        [row("80.00", 25), row("20.00", 6)],
+        ExternalInvoiceReference1="ch_1",
+        YourOrderNumber="1001",
+        Currency="SEK",
+        VATIncluded=False,
+    )["DocumentNumber"]
     f.ok("PUT", f"/3/invoices/{number}/bookkeep")
     payment = f.payment(int(number), "121.20", ExternalInvoiceReference1="ch_1")
     f.ok("PUT", f"/3/invoicepayments/{payment['Number']}/bookkeep")
-    credit = f.invoice([row("80.00", 25, quantity="-1")], CreditInvoiceReference=number,
-                       ExternalInvoiceReference1="rf_1")
+    credit = f.invoice(
+        [row("80.00", 25, quantity="-1")],
+        CreditInvoiceReference=number,
+        ExternalInvoiceReference1="rf_1",
+    )
     f.ok("PUT", f"/3/invoices/{credit['DocumentNumber']}/bookkeep")
-    f.ok("POST", "/3/vouchers", {"Voucher": {
-        "VoucherSeries": "A", "TransactionDate": "2026-03-20", "Year": 2, "Description": "Nets Easy utbetalning p1",
-        "VoucherRows": [{"Account": 1930, "Debit": Decimal("19.20"), "Credit": Decimal("0"),
-                         "TransactionInformation": "p1"},
-                        {"Account": 1516, "Debit": Decimal("0"), "Credit": Decimal("19.20")}],
-    }})
+    f.ok(
+        "POST",
+        "/3/vouchers",
+        {
+            "Voucher": {
+                "VoucherSeries": "A",
+                "TransactionDate": "2026-03-20",
+                "Year": 2,
+                "Description": "Nets Easy utbetalning p1",
+                "VoucherRows": [
+                    {
+                        "Account": 1930,
+                        "Debit": Decimal("19.20"),
+                        "Credit": Decimal("0"),
+                        "TransactionInformation": "p1",
+                    },
+                    {"Account": 1516, "Debit": Decimal("0"), "Credit": Decimal("19.20")},
+                ],
+            }
+        },
+    )
 
 
 def test_representative_flow_matches_the_official_schemas(fortnox: FortnoxHarness) -> None:
@@ -35,15 +60,22 @@ def test_representative_flow_matches_the_official_schemas(fortnox: FortnoxHarnes
 
 
 def test_contract_check_reports_a_body_the_emulator_is_lenient_about() -> None:
-    voucher_without_year = {"Voucher": {
-        "VoucherSeries": "A", "TransactionDate": "2026-03-20", "Description": "x",
-        "VoucherRows": [{"Account": 1930, "Debit": 1}, {"Account": 1516, "Credit": 1}]}}
+    voucher_without_year = {
+        "Voucher": {
+            "VoucherSeries": "A",
+            "TransactionDate": "2026-03-20",
+            "Description": "x",
+            "VoucherRows": [{"Account": 1930, "Debit": 1}, {"Account": 1516, "Credit": 1}],
+        }
+    }
     invoice_with_numeric_customer = {"Invoice": {"CustomerNumber": 1}}
-    problems = validate_entries([
-        JournalEntry("POST", "/3/vouchers", voucher_without_year),
-        JournalEntry("POST", "/3/invoices", invoice_with_numeric_customer),
-        JournalEntry("POST", "/3/nothing", {}),
-    ])
+    problems = validate_entries(
+        [
+            JournalEntry("POST", "/3/vouchers", voucher_without_year),
+            JournalEntry("POST", "/3/invoices", invoice_with_numeric_customer),
+            JournalEntry("POST", "/3/nothing", {}),
+        ]
+    )
     if not spec_present():  # the spec lives outside the repo; without it the check is off
         assert problems == []
         return

@@ -7,15 +7,22 @@ from decimal import Decimal
 
 import pytest
 import requests
-
-from dibs_fortnox.sandbox.faults import FaultRule
 from tests.sandbox.fortnox_harness import FortnoxHarness
 
-VOUCHER = {"Voucher": {
-    "VoucherSeries": "A", "TransactionDate": "2026-03-20", "Description": "Nets Easy utbetalning p7",
-    "Year": 2,
-    "VoucherRows": [{"Account": 1930, "Debit": Decimal("5.00")}, {"Account": 1516, "Credit": Decimal("5.00")}],
-}}
+from dibs_fortnox.sandbox.faults import FaultRule
+
+VOUCHER = {
+    "Voucher": {
+        "VoucherSeries": "A",
+        "TransactionDate": "2026-03-20",
+        "Description": "Nets Easy utbetalning p7",
+        "Year": 2,
+        "VoucherRows": [
+            {"Account": 1930, "Debit": Decimal("5.00")},
+            {"Account": 1516, "Credit": Decimal("5.00")},
+        ],
+    }
+}
 
 
 @pytest.fixture
@@ -25,9 +32,17 @@ def f(fortnox: FortnoxHarness) -> FortnoxHarness:
 
 
 def test_lost_response_still_commits_the_invoice(f: FortnoxHarness) -> None:
-    f.app.faults.add(FaultRule("lost_response", method="POST", route="/3/invoices", times=1, status=502))
-    body = {"Invoice": {"CustomerNumber": "1", "InvoiceDate": "2026-03-14", "ExternalInvoiceReference1": "ch_77",
-                        "InvoiceRows": [{"AccountNumber": 3001, "Price": Decimal("10.00"), "VAT": 25}]}}
+    f.app.faults.add(
+        FaultRule("lost_response", method="POST", route="/3/invoices", times=1, status=502)
+    )
+    body = {
+        "Invoice": {
+            "CustomerNumber": "1",
+            "InvoiceDate": "2026-03-14",
+            "ExternalInvoiceReference1": "ch_77",
+            "InvoiceRows": [{"AccountNumber": 3001, "Price": Decimal("10.00"), "VAT": 25}],
+        }
+    }
     assert f.call("POST", "/3/invoices", body).status_code == 502
     found = f.ok("GET", "/3/invoices", externalinvoicereference1="ch_77")["Invoices"]
     assert [i["Total"] for i in found] == [Decimal("12.50")]
@@ -44,7 +59,9 @@ def test_dropped_connection_after_write_still_commits_the_voucher(f: FortnoxHarn
 
 
 def test_error_before_the_handler_writes_nothing(f: FortnoxHarness) -> None:
-    f.app.faults.add(FaultRule("error_before", method="POST", route="/3/vouchers", times=1, status=503))
+    f.app.faults.add(
+        FaultRule("error_before", method="POST", route="/3/vouchers", times=1, status=503)
+    )
     assert f.call("POST", "/3/vouchers", VOUCHER).status_code == 503
     assert f.ok("GET", "/3/vouchers/sublist/A", financialyear=2)["Vouchers"] == []
     assert f.call("POST", "/3/vouchers", VOUCHER).status_code == 201
@@ -64,7 +81,9 @@ def test_latency_delays_the_answer(f: FortnoxHarness) -> None:
 
 
 def test_fault_routes_use_the_spec_path_names(f: FortnoxHarness) -> None:
-    f.app.faults.configure([{"kind": "error_before", "route": "/3/invoices/{DocumentNumber}", "status": 500}])
+    f.app.faults.configure(
+        [{"kind": "error_before", "route": "/3/invoices/{DocumentNumber}", "status": 500}]
+    )
     assert f.call("GET", "/3/invoices/1").status_code == 500
     assert f.call("GET", "/3/invoices").status_code == 200
 

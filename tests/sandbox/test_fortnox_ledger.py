@@ -21,17 +21,32 @@ def test_trial_balance_after_invoice_payment_credit_and_voucher(fortnox: Fortnox
     f.ok("PUT", f"/3/invoices/{credit['DocumentNumber']}/bookkeep")
     refund = f.payment(int(credit["DocumentNumber"]), "-125.00")
     f.ok("PUT", f"/3/invoicepayments/{refund['Number']}/bookkeep")
-    f.ok("POST", "/3/vouchers", {"Voucher": {
-        "VoucherSeries": "A", "TransactionDate": "2026-03-16", "Year": 2,
-        "Description": "Nets Easy utbetalning p1",
-        "VoucherRows": [
-            {"Account": 1930, "Debit": Decimal("64.60"), "Credit": Decimal("0")},
-            {"Account": 6040, "Debit": Decimal("2.00"), "Credit": Decimal("0")},
-            {"Account": 1516, "Debit": Decimal("0"), "Credit": Decimal("66.60")},
-        ],
-    }})
+    f.ok(
+        "POST",
+        "/3/vouchers",
+        {
+            "Voucher": {
+                "VoucherSeries": "A",
+                "TransactionDate": "2026-03-16",
+                "Year": 2,
+                "Description": "Nets Easy utbetalning p1",
+                "VoucherRows": [
+                    {"Account": 1930, "Debit": Decimal("64.60"), "Credit": Decimal("0")},
+                    {"Account": 6040, "Debit": Decimal("2.00"), "Credit": Decimal("0")},
+                    {"Account": 1516, "Debit": Decimal("0"), "Credit": Decimal("66.60")},
+                ],
+            }
+        },
+    )
     assert f.app.trial_balance("demo") == {
-        1510: 0, 1516: 0, 1930: 6460, 2611: 0, 2621: -600, 2631: -60, 3001: -6000, 6040: 200,
+        1510: 0,
+        1516: 0,
+        1930: 6460,
+        2611: 0,
+        2621: -600,
+        2631: -60,
+        3001: -6000,
+        6040: 200,
     }
     over_http = f.ok("GET", "/_sandbox/fortnox/demo/trial-balance")["balances"]
     assert over_http["1930"] == 6460
@@ -42,7 +57,9 @@ def test_bookkeeping_posts_receivable_sales_and_vat_in_series_b(fortnox: Fortnox
     number = fortnox.invoice([row("80.00", 25), row("20.00", 6)])["DocumentNumber"]
     booked = fortnox.ok("PUT", f"/3/invoices/{number}/bookkeep")["Invoice"]
     assert booked["Booked"] is True and booked["VoucherSeries"] == "B"
-    voucher = fortnox.ok("GET", f"/3/vouchers/B/{booked['VoucherNumber']}", financialyear=2)["Voucher"]
+    voucher = fortnox.ok("GET", f"/3/vouchers/B/{booked['VoucherNumber']}", financialyear=2)[
+        "Voucher"
+    ]
     rows = {(r["Account"], r["Debit"], r["Credit"]) for r in voucher["VoucherRows"]}
     assert rows == {
         (1510, Decimal("121.20"), Decimal("0.00")),
@@ -54,11 +71,13 @@ def test_bookkeeping_posts_receivable_sales_and_vat_in_series_b(fortnox: Fortnox
 
 def test_row_arithmetic_rounds_half_up_per_row(fortnox: FortnoxHarness) -> None:
     fortnox.customer()
-    invoice = fortnox.invoice([
-        row("0.99", 25, quantity="3"),     # net 2.97, VAT 0.7425 -> 0.74
-        row("10.01", 25, quantity="0.5"),  # net 5.005 -> 5.01, VAT 1.2525 -> 1.25
-        row("0.10", 25),                   # net 0.10, VAT 0.025 -> 0.03
-    ])
+    invoice = fortnox.invoice(
+        [
+            row("0.99", 25, quantity="3"),  # net 2.97, VAT 0.7425 -> 0.74
+            row("10.01", 25, quantity="0.5"),  # net 5.005 -> 5.01, VAT 1.2525 -> 1.25
+            row("0.10", 25),  # net 0.10, VAT 0.025 -> 0.03
+        ]
+    )
     assert invoice["Net"] == Decimal("8.08")
     assert invoice["TotalVAT"] == Decimal("2.02")
     assert invoice["Total"] == Decimal("10.10")

@@ -5,8 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-
-from tests.sandbox.fortnox_harness import FortnoxHarness, row
+from tests.sandbox.fortnox_harness import FortnoxHarness
 
 
 @pytest.fixture
@@ -79,9 +78,21 @@ def test_invoice_list_items_are_a_subset(f: FortnoxHarness) -> None:
     f.invoice(ExternalInvoiceReference1="ch_1", YourOrderNumber="42")
     item = f.ok("GET", "/3/invoices")["Invoices"][0]
     assert "InvoiceRows" not in item
-    for name in ("DocumentNumber", "CustomerNumber", "InvoiceDate", "Total", "Balance", "Booked",
-                 "Cancelled", "Currency", "ExternalInvoiceReference1", "ExternalInvoiceReference2",
-                 "YourOrderNumber", "Credit", "CreditInvoiceReference"):
+    for name in (
+        "DocumentNumber",
+        "CustomerNumber",
+        "InvoiceDate",
+        "Total",
+        "Balance",
+        "Booked",
+        "Cancelled",
+        "Currency",
+        "ExternalInvoiceReference1",
+        "ExternalInvoiceReference2",
+        "YourOrderNumber",
+        "Credit",
+        "CreditInvoiceReference",
+    ):
         assert name in item, name
     assert item["Total"] == Decimal("125.00")
 
@@ -99,16 +110,34 @@ def test_payments_listed_by_invoice_number(f: FortnoxHarness) -> None:
 
 def test_voucher_sublist_has_no_rows_and_filters_by_date(f: FortnoxHarness) -> None:
     for day in ("2026-03-01", "2026-03-05"):
-        f.ok("POST", "/3/vouchers", {"Voucher": {
-            "VoucherSeries": "A", "TransactionDate": day, "Description": f"Utbetalning {day}", "Year": 2,
-            "VoucherRows": [{"Account": 1930, "Debit": Decimal("1.00")}, {"Account": 1516, "Credit": Decimal("1.00")}],
-        }})
-    listed = f.ok("GET", "/3/vouchers/sublist/A", financialyear=2, fromdate="2026-03-02", todate="2026-03-31")
+        f.ok(
+            "POST",
+            "/3/vouchers",
+            {
+                "Voucher": {
+                    "VoucherSeries": "A",
+                    "TransactionDate": day,
+                    "Description": f"Utbetalning {day}",
+                    "Year": 2,
+                    "VoucherRows": [
+                        {"Account": 1930, "Debit": Decimal("1.00")},
+                        {"Account": 1516, "Credit": Decimal("1.00")},
+                    ],
+                }
+            },
+        )
+    listed = f.ok(
+        "GET", "/3/vouchers/sublist/A", financialyear=2, fromdate="2026-03-02", todate="2026-03-31"
+    )
     assert [v["Description"] for v in listed["Vouchers"]] == ["Utbetalning 2026-03-05"]
     item = listed["Vouchers"][0]
     assert "VoucherRows" not in item
-    assert (item["VoucherSeries"], item["VoucherNumber"], item["Year"], item["TransactionDate"]) == (
-        "A", 2, 2, "2026-03-05")
+    assert (
+        item["VoucherSeries"],
+        item["VoucherNumber"],
+        item["Year"],
+        item["TransactionDate"],
+    ) == ("A", 2, 2, "2026-03-05")
     assert f.ok("GET", "/3/vouchers/sublist/A", financialyear=1)["Vouchers"] == []
 
 
@@ -123,17 +152,42 @@ def test_setup_resources_of_the_demo_company(f: FortnoxHarness) -> None:
     years = f.ok("GET", "/3/financialyears", date="2025-06-01")["FinancialYears"]
     assert [(y["Id"], y["FromDate"]) for y in years] == [(1, "2025-01-01")]
     accounts = [a["Number"] for a in f.ok("GET", "/3/accounts")["Accounts"]]
-    assert accounts == [1510, 1516, 1580, 1930, 2611, 2621, 2631, 3001, 3105, 3106, 3108, 3740, 6040, 6570]
+    assert accounts == [
+        1510,
+        1516,
+        1580,
+        1930,
+        2611,
+        2621,
+        2631,
+        3001,
+        3105,
+        3106,
+        3108,
+        3740,
+        6040,
+        6570,
+    ]
     assert f.ok("GET", "/3/modesofpayments/NETS")["ModeOfPayment"]["AccountNumber"] == "1516"
-    series = {s["Code"]: s["Manual"] for s in f.ok("GET", "/3/voucherseries")["VoucherSeriesCollection"]}
+    series = {
+        s["Code"]: s["Manual"] for s in f.ok("GET", "/3/voucherseries")["VoucherSeriesCollection"]
+    }
     assert series == {"A": True, "B": False, "C": False}
-    assert {c["Code"] for c in f.ok("GET", "/3/currencies")["Currencies"]} == {"SEK", "EUR", "NOK", "DKK"}
+    assert {c["Code"] for c in f.ok("GET", "/3/currencies")["Currencies"]} == {
+        "SEK",
+        "EUR",
+        "NOK",
+        "DKK",
+    }
     assert f.ok("GET", "/3/settings/lockedperiod")["LockedPeriod"]["EndDate"] == ""
 
 
 def test_mode_of_payment_can_be_created(f: FortnoxHarness) -> None:
-    created = f.ok("POST", "/3/modesofpayments",
-                   {"ModeOfPayment": {"Code": "KORT", "Description": "Kort", "AccountNumber": "1580"}})
+    created = f.ok(
+        "POST",
+        "/3/modesofpayments",
+        {"ModeOfPayment": {"Code": "KORT", "Description": "Kort", "AccountNumber": "1580"}},
+    )
     assert created["ModeOfPayment"]["AccountNumber"] == "1580"
     assert f.ok("GET", "/3/modesofpayments/KORT")["ModeOfPayment"]["Description"] == "Kort"
     number = int(f.invoice()["DocumentNumber"])

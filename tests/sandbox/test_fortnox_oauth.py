@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import requests
+from tests.sandbox.fortnox_harness import CLIENT_ID, CLIENT_SECRET, FortnoxHarness, running
 
 from dibs_fortnox.sandbox.fortnox import Company
-from tests.sandbox.fortnox_harness import CLIENT_ID, CLIENT_SECRET, FortnoxHarness, running
 
 
 def _token(f: FortnoxHarness, **form: str) -> requests.Response:
@@ -23,8 +23,10 @@ def test_client_credentials_gives_a_working_token(fortnox: FortnoxHarness) -> No
 def test_client_credentials_without_consent_is_refused(fortnox: FortnoxHarness) -> None:
     fortnox.app.add_company(Company("other", "Other AB", "556000-0000", accounts={1930: "Bank"}))
     response = fortnox.http.post(
-        fortnox.url + "/oauth-v1/token", data={"grant_type": "client_credentials"},
-        auth=(CLIENT_ID, CLIENT_SECRET), headers={"TenantId": "other"},
+        fortnox.url + "/oauth-v1/token",
+        data={"grant_type": "client_credentials"},
+        auth=(CLIENT_ID, CLIENT_SECRET),
+        headers={"TenantId": "other"},
     )
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_grant"
@@ -33,8 +35,10 @@ def test_client_credentials_without_consent_is_refused(fortnox: FortnoxHarness) 
 
 def test_wrong_client_secret_is_refused(fortnox: FortnoxHarness) -> None:
     response = fortnox.http.post(
-        fortnox.url + "/oauth-v1/token", data={"grant_type": "client_credentials"},
-        auth=(CLIENT_ID, "wrong"), headers={"TenantId": "demo"},
+        fortnox.url + "/oauth-v1/token",
+        data={"grant_type": "client_credentials"},
+        auth=(CLIENT_ID, "wrong"),
+        headers={"TenantId": "demo"},
     )
     assert response.status_code == 401
     assert response.json()["error"] == "invalid_client"
@@ -43,7 +47,10 @@ def test_wrong_client_secret_is_refused(fortnox: FortnoxHarness) -> None:
 def test_authorization_code_gives_access_and_refresh_token(fortnox: FortnoxHarness) -> None:
     code = fortnox.app.issue_authorization_code(CLIENT_ID, "demo")
     tokens = _token(fortnox, grant_type="authorization_code", code=code).json()
-    assert fortnox.call("GET", "/3/companyinformation", token=tokens["access_token"]).status_code == 200
+    assert (
+        fortnox.call("GET", "/3/companyinformation", token=tokens["access_token"]).status_code
+        == 200
+    )
     assert tokens["refresh_token"]
     again = _token(fortnox, grant_type="authorization_code", code=code)
     assert again.status_code == 400 and again.json()["error"] == "invalid_grant"
@@ -58,7 +65,9 @@ def test_refresh_token_rotates_and_is_single_use(fortnox: FortnoxHarness) -> Non
     reused = _token(fortnox, grant_type="refresh_token", refresh_token=first["refresh_token"])
     assert reused.status_code == 400
     assert reused.json()["error"] == "invalid_grant"
-    newest = _token(fortnox, grant_type="refresh_token", refresh_token=second.json()["refresh_token"])
+    newest = _token(
+        fortnox, grant_type="refresh_token", refresh_token=second.json()["refresh_token"]
+    )
     assert newest.status_code == 200
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dibs_fortnox.sandbox.fortnox import demo_company
 from tests.sandbox.fortnox_harness import running
+
+from dibs_fortnox.sandbox.fortnox import demo_company
 
 
 def test_26th_request_in_window_is_429_and_counted() -> None:

@@ -7,7 +7,6 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-
 from tests.sandbox.fortnox_harness import FortnoxHarness, row
 
 
@@ -18,12 +17,28 @@ def f(fortnox: FortnoxHarness) -> FortnoxHarness:
 
 
 def _invoice_body(**fields: Any) -> dict[str, Any]:
-    return {"Invoice": {"CustomerNumber": "1", "InvoiceDate": "2026-03-14", "InvoiceRows": [row()], **fields}}
+    return {
+        "Invoice": {
+            "CustomerNumber": "1",
+            "InvoiceDate": "2026-03-14",
+            "InvoiceRows": [row()],
+            **fields,
+        }
+    }
 
 
-def _voucher(rows: list[dict[str, Any]], series: str = "A", day: str = "2026-03-20", **extra: Any) -> dict[str, Any]:
-    return {"Voucher": {"VoucherSeries": series, "TransactionDate": day, "Description": "Utbetalning p1",
-                        "VoucherRows": rows, **extra}}
+def _voucher(
+    rows: list[dict[str, Any]], series: str = "A", day: str = "2026-03-20", **extra: Any
+) -> dict[str, Any]:
+    return {
+        "Voucher": {
+            "VoucherSeries": series,
+            "TransactionDate": day,
+            "Description": "Utbetalning p1",
+            "VoucherRows": rows,
+            **extra,
+        }
+    }
 
 
 def _booked(f: FortnoxHarness, **fields: Any) -> dict[str, Any]:
@@ -31,7 +46,10 @@ def _booked(f: FortnoxHarness, **fields: Any) -> dict[str, Any]:
     return f.ok("PUT", f"/3/invoices/{invoice['DocumentNumber']}/bookkeep")["Invoice"]
 
 
-BALANCED = [{"Account": 1930, "Debit": Decimal("10.00")}, {"Account": 1516, "Credit": Decimal("10.00")}]
+BALANCED = [
+    {"Account": 1930, "Debit": Decimal("10.00")},
+    {"Account": 1516, "Credit": Decimal("10.00")},
+]
 
 
 def test_unknown_invoice_field_is_2001399(f: FortnoxHarness) -> None:
@@ -116,37 +134,68 @@ def test_cancelling_a_booked_invoice_is_refused(f: FortnoxHarness) -> None:
 def test_paying_a_cancelled_invoice_is_refused(f: FortnoxHarness) -> None:
     number = f.invoice()["DocumentNumber"]
     f.ok("PUT", f"/3/invoices/{number}/cancel")
-    body = {"InvoicePayment": {"InvoiceNumber": int(number), "Amount": Decimal("125.00"), "PaymentDate": "2026-03-14"}}
+    body = {
+        "InvoicePayment": {
+            "InvoiceNumber": int(number),
+            "Amount": Decimal("125.00"),
+            "PaymentDate": "2026-03-14",
+        }
+    }
     assert "makulerad" in f.refused("POST", "/3/invoicepayments", body)["message"]
 
 
 def test_payment_date_before_invoice_date_is_refused(f: FortnoxHarness) -> None:
     number = int(_booked(f)["DocumentNumber"])
-    body = {"InvoicePayment": {"InvoiceNumber": number, "Amount": Decimal("125.00"), "PaymentDate": "2026-03-13"}}
+    body = {
+        "InvoicePayment": {
+            "InvoiceNumber": number,
+            "Amount": Decimal("125.00"),
+            "PaymentDate": "2026-03-13",
+        }
+    }
     assert "precede" in f.refused("POST", "/3/invoicepayments", body)["message"]
 
 
 def test_payment_larger_than_balance_is_refused(f: FortnoxHarness) -> None:
     number = int(_booked(f)["DocumentNumber"])
     f.payment(number, "100.00")
-    body = {"InvoicePayment": {"InvoiceNumber": number, "Amount": Decimal("25.01"), "PaymentDate": "2026-03-14"}}
+    body = {
+        "InvoicePayment": {
+            "InvoiceNumber": number,
+            "Amount": Decimal("25.01"),
+            "PaymentDate": "2026-03-14",
+        }
+    }
     info = f.refused("POST", "/3/invoicepayments", body)
     assert "25.01" in info["message"] and "25.00" in info["message"]
 
 
 def test_positive_payment_on_a_credit_invoice_is_refused(f: FortnoxHarness) -> None:
     original = _booked(f)
-    credit = f.invoice(CreditInvoiceReference=original["DocumentNumber"], InvoiceRows=[row(quantity="-1")])
-    body = {"InvoicePayment": {"InvoiceNumber": int(credit["DocumentNumber"]), "Amount": Decimal("125.00"),
-                               "PaymentDate": "2026-03-14"}}
+    credit = f.invoice(
+        CreditInvoiceReference=original["DocumentNumber"], InvoiceRows=[row(quantity="-1")]
+    )
+    body = {
+        "InvoicePayment": {
+            "InvoiceNumber": int(credit["DocumentNumber"]),
+            "Amount": Decimal("125.00"),
+            "PaymentDate": "2026-03-14",
+        }
+    }
     f.refused("POST", "/3/invoicepayments", body)
     assert f.payment(int(credit["DocumentNumber"]), "-125.00")["Amount"] == Decimal("-125.00")
 
 
 def test_unknown_mode_of_payment_is_refused(f: FortnoxHarness) -> None:
     number = int(_booked(f)["DocumentNumber"])
-    body = {"InvoicePayment": {"InvoiceNumber": number, "Amount": Decimal("125.00"), "PaymentDate": "2026-03-14",
-                               "ModeOfPayment": "KLARNA"}}
+    body = {
+        "InvoicePayment": {
+            "InvoiceNumber": number,
+            "Amount": Decimal("125.00"),
+            "PaymentDate": "2026-03-14",
+            "ModeOfPayment": "KLARNA",
+        }
+    }
     assert "KLARNA" in f.refused("POST", "/3/invoicepayments", body)["message"]
 
 
@@ -164,13 +213,19 @@ def test_credit_of_a_cancelled_invoice_is_refused(f: FortnoxHarness) -> None:
 
 
 def test_unbalanced_voucher_is_refused(f: FortnoxHarness) -> None:
-    rows = [{"Account": 1930, "Debit": Decimal("10.00")}, {"Account": 1516, "Credit": Decimal("9.99")}]
+    rows = [
+        {"Account": 1930, "Debit": Decimal("10.00")},
+        {"Account": 1516, "Credit": Decimal("9.99")},
+    ]
     info = f.refused("POST", "/3/vouchers", _voucher(rows))
     assert "balans" in info["message"] and "0.01" in info["message"]
 
 
 def test_negative_voucher_amount_is_refused(f: FortnoxHarness) -> None:
-    rows = [{"Account": 1930, "Debit": Decimal("-10.00")}, {"Account": 1516, "Credit": Decimal("-10.00")}]
+    rows = [
+        {"Account": 1930, "Debit": Decimal("-10.00")},
+        {"Account": 1516, "Credit": Decimal("-10.00")},
+    ]
     assert "negative" in f.refused("POST", "/3/vouchers", _voucher(rows))["message"]
 
 
@@ -205,8 +260,9 @@ def test_customer_number_used_is_2000637(f: FortnoxHarness) -> None:
 
 
 def test_invalid_json_is_2002115(f: FortnoxHarness) -> None:
-    response = f.http.post(f.url + "/3/invoices", data=b"{not json",
-                           headers={"Authorization": f"Bearer {f.token}"})
+    response = f.http.post(
+        f.url + "/3/invoices", data=b"{not json", headers={"Authorization": f"Bearer {f.token}"}
+    )
     assert response.status_code == 400
     assert response.json()["ErrorInformation"]["code"] == 2002115
 

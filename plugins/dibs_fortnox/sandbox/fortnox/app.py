@@ -140,7 +140,9 @@ class FortnoxApp(EmulatorApp):
             book = self._book(tenant_id)
             return {
                 "invoices": [invoice_full(i) for i in book.invoices.values()],
-                "payments": [payment_full(p, book.invoices[p.invoice_number]) for p in book.payments.values()],
+                "payments": [
+                    payment_full(p, book.invoices[p.invoice_number]) for p in book.payments.values()
+                ],
                 "vouchers": [voucher_full(v) for v in book.vouchers.values()],
             }
 
@@ -170,10 +172,14 @@ class FortnoxApp(EmulatorApp):
             wait = self.limiter.retry_after((grant.client_id, grant.tenant_id))
             return Response.json(
                 429,
-                {"ErrorInformation": {
-                    "error": 1, "code": RATE_LIMITED,
-                    "message": f"Too many requests: 25 per 5 seconds per client and tenant (free again in {wait:.1f} s)",
-                }},
+                {
+                    "ErrorInformation": {
+                        "error": 1,
+                        "code": RATE_LIMITED,
+                        "message": "Too many requests: 25 per 5 seconds per client and tenant "
+                        f"(free again in {wait:.1f} s)",
+                    }
+                },
             )
         return None
 
@@ -187,9 +193,15 @@ class FortnoxApp(EmulatorApp):
                     with self._book_lock:
                         book = self._books.get(grant.tenant_id)
                         if book is None:
-                            raise FortnoxError(403, 2001103, f"Api-licens saknas: no company {grant.tenant_id}")
+                            raise FortnoxError(
+                                403, 2001103, f"Api-licens saknas: no company {grant.tenant_id}"
+                            )
                         response = handler(Call(request, book, self._today()))
-                        if method in ("POST", "PUT") and response.status < 300 and request.body.strip():
+                        if (
+                            method in ("POST", "PUT")
+                            and response.status < 300
+                            and request.body.strip()
+                        ):
                             self.journal.append(JournalEntry(method, pattern, request.json()))
                     return response
                 except FortnoxError as refusal:
@@ -214,7 +226,9 @@ class FortnoxApp(EmulatorApp):
             balance = self.trial_balance(tenant)
         except KeyError as missing:
             return Response.json(404, {"message": str(missing)})
-        return Response.json(200, {"tenant": tenant, "balances": {str(a): b for a, b in balance.items()}})
+        return Response.json(
+            200, {"tenant": tenant, "balances": {str(a): b for a, b in balance.items()}}
+        )
 
     def _inspect_documents(self, request: Request) -> Response:
         try:

@@ -17,7 +17,6 @@ import dataclasses
 from datetime import date
 
 from dibs_fortnox.money import format_amount
-
 from dibs_fortnox.sandbox.fortnox.company import Company, demo_company
 from dibs_fortnox.sandbox.fortnox.documents import (
     Customer,
@@ -77,8 +76,14 @@ class Book:
         return self._next_voucher.get((series, year), 1)
 
     def _post(
-        self, series: str, day: date, description: str, rows: list[VoucherRow],
-        reference_type: str = "MANUAL", reference_number: str = "", comments: str = "",
+        self,
+        series: str,
+        day: date,
+        description: str,
+        rows: list[VoucherRow],
+        reference_type: str = "MANUAL",
+        reference_number: str = "",
+        comments: str = "",
     ) -> Voucher:
         year = check_booking_date(self.company, day, description)
         for row in rows:
@@ -87,7 +92,14 @@ class Book:
         number = self._next_voucher.get(key, 1)
         self._next_voucher[key] = number + 1
         voucher = Voucher(
-            series, number, year.id, description, day, rows, reference_type, reference_number,
+            series,
+            number,
+            year.id,
+            description,
+            day,
+            rows,
+            reference_type,
+            reference_number,
             comments,
         )
         self.vouchers[(series, year.id, number)] = voucher
@@ -163,9 +175,15 @@ class Book:
 
     def _check_creditable(self, original: Invoice) -> None:
         if original.cancelled:
-            raise bad(CREDIT_NOT_ALLOWED, f"Faktura {original.number} är makulerad och kan inte krediteras")
+            raise bad(
+                CREDIT_NOT_ALLOWED,
+                f"Faktura {original.number} är makulerad och kan inte krediteras",
+            )
         if not original.booked:
-            raise bad(CREDIT_NOT_ALLOWED, f"Faktura {original.number} är inte bokförd och kan inte krediteras")
+            raise bad(
+                CREDIT_NOT_ALLOWED,
+                f"Faktura {original.number} är inte bokförd och kan inte krediteras",
+            )
         if original.is_credit:
             raise bad(CREDIT_NOT_ALLOWED, f"Faktura {original.number} är en kreditfaktura")
 
@@ -178,12 +196,16 @@ class Book:
         original = self.invoice(number)
         self._check_creditable(original)
         if original.credited_by:
-            raise bad(CREDIT_NOT_ALLOWED, f"Faktura {number} är redan krediterad ({original.credited_by[0]})")
+            raise bad(
+                CREDIT_NOT_ALLOWED,
+                f"Faktura {number} är redan krediterad ({original.credited_by[0]})",
+            )
         day = today
         if self.company.financial_year_for(today) is None or self.company.is_locked(today):
             day = original.invoice_date
         rows = [
-            dataclasses.replace(r, quantity=-r.quantity, net=-r.net, vat=-r.vat) for r in original.rows
+            dataclasses.replace(r, quantity=-r.quantity, net=-r.net, vat=-r.vat)
+            for r in original.rows
         ]
         draft = InvoiceDraft(
             customer_number=original.customer_number,
@@ -223,8 +245,12 @@ class Book:
                 postings[vat_account] = postings.get(vat_account, 0) - row.vat
         kind = "Kreditfaktura" if invoice.is_credit else "Kundfaktura"
         voucher = self._post(
-            INVOICE_SERIES, invoice.invoice_date, f"{kind} {number} {invoice.customer_name}",
-            signed_rows(postings), "INVOICE", str(number),
+            INVOICE_SERIES,
+            invoice.invoice_date,
+            f"{kind} {number} {invoice.customer_name}",
+            signed_rows(postings),
+            "INVOICE",
+            str(number),
         )
         invoice.booked = True
         invoice.voucher = VoucherRef(voucher.series, voucher.number, voucher.year)
@@ -236,9 +262,14 @@ class Book:
         if invoice.cancelled:
             raise bad(CANCELLED, f"Faktura {number} är redan makulerad")
         if invoice.booked:
-            raise bad(BOOKED_CANNOT_CANCEL, f"Faktura {number} är bokförd: kreditera den i stället för att makulera")
+            raise bad(
+                BOOKED_CANNOT_CANCEL,
+                f"Faktura {number} är bokförd: kreditera den i stället för att makulera",
+            )
         if invoice.payments:
-            raise bad(BOOKED_CANNOT_CANCEL, f"Faktura {number} har betalningar och kan inte makuleras")
+            raise bad(
+                BOOKED_CANNOT_CANCEL, f"Faktura {number} har betalningar och kan inte makuleras"
+            )
         invoice.cancelled = True
         return invoice
 
@@ -260,7 +291,8 @@ class Book:
         if day < invoice.invoice_date:
             raise bad(
                 PAYMENT_BEFORE_INVOICE,
-                f"The payment date cannot precede the invoice date ({day} < {invoice.invoice_date}, "
+                f"The payment date cannot precede the invoice date "
+                f"({day} < {invoice.invoice_date}, "
                 f"faktura {invoice.number})",
             )
         check_booking_date(self.company, day, "payment")
@@ -274,13 +306,21 @@ class Book:
             raise bad(
                 OVERPAYMENT,
                 f"Betalningen {format_amount(draft.amount)} är större än "
-                f"fakturans återstående belopp {format_amount(invoice.balance)} (faktura {invoice.number})",
+                f"fakturans återstående belopp {format_amount(invoice.balance)} "
+                f"(faktura {invoice.number})",
             )
         number = self._next_payment
         self._next_payment += 1
         payment = Payment(
-            number, invoice.number, draft.amount, day, draft.mode_of_payment, draft.account,
-            invoice.currency, draft.external_ref1, draft.external_ref2,
+            number,
+            invoice.number,
+            draft.amount,
+            day,
+            draft.mode_of_payment,
+            draft.account,
+            invoice.currency,
+            draft.external_ref1,
+            draft.external_ref2,
         )
         self.payments[number] = payment
         invoice.payments.append(number)
@@ -299,8 +339,12 @@ class Book:
             raise bad(CANCELLED, f"Faktura {invoice.number} är makulerad")
         rows = signed_rows({payment.account: payment.amount, RECEIVABLE: -payment.amount})
         voucher = self._post(
-            PAYMENT_SERIES, payment.payment_date,
-            f"Inbetalning {number} faktura {invoice.number}", rows, "INVOICEPAYMENT", str(number),
+            PAYMENT_SERIES,
+            payment.payment_date,
+            f"Inbetalning {number} faktura {invoice.number}",
+            rows,
+            "INVOICEPAYMENT",
+            str(number),
         )
         payment.booked = True
         payment.voucher = VoucherRef(voucher.series, voucher.number, voucher.year)
@@ -309,7 +353,10 @@ class Book:
     # -- vouchers ----------------------------------------------------------------------
     def create_voucher(self, draft: VoucherDraft) -> Voucher:
         return self._post(
-            draft.series, draft.transaction_date, draft.description, list(draft.rows),
+            draft.series,
+            draft.transaction_date,
+            draft.description,
+            list(draft.rows),
             comments=draft.comments,
         )
 

@@ -92,6 +92,11 @@ class Company:
                 return year
         return None
 
+    def preselected_year(self, today: date) -> FinancialYear | None:
+        """The year Fortnox uses when a call names none: today's, else the last one."""
+        years = self.years()
+        return self.financial_year_for(today) or (years[-1] if years else None)
+
     def is_locked(self, day: date) -> bool:
         return self.locked_until is not None and day <= self.locked_until
 

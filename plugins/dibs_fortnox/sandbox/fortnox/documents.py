@@ -41,7 +41,12 @@ class InvoiceRow:
 
     @classmethod
     def compute(
-        cls, account: int, description: str, quantity: Decimal, price: int, vat_rate: int,
+        cls,
+        account: int,
+        description: str,
+        quantity: Decimal,
+        price: int,
+        vat_rate: int,
         vat_included: bool,
     ) -> InvoiceRow:
         """Build a row, computing its net and VAT per the sandbox rounding rule."""

@@ -67,7 +67,9 @@ def invoice_draft(company: Company, obj: dict[str, Any], today: date) -> Invoice
     """Check an ``Invoice`` body (rows, accounts, VAT rates, dates)."""
     check_fields(obj, fields.INVOICE, "Invoice")
     customer = str(require(obj, "CustomerNumber", "Invoice"))
-    invoice_date = parse_date("InvoiceDate", obj["InvoiceDate"]) if obj.get("InvoiceDate") else today
+    invoice_date = (
+        parse_date("InvoiceDate", obj["InvoiceDate"]) if obj.get("InvoiceDate") else today
+    )
     due_date = parse_date("DueDate", obj["DueDate"]) if obj.get("DueDate") else invoice_date
     check_booking_date(company, invoice_date, "invoice")
     vat_included = parse_bool("VATIncluded", obj["VATIncluded"]) if "VATIncluded" in obj else False
@@ -76,7 +78,11 @@ def invoice_draft(company: Company, obj: dict[str, Any], today: date) -> Invoice
         raise bad(2001392, "InvoiceRows must be a list of rows")
     rows = [_invoice_row(company, i, raw, vat_included) for i, raw in enumerate(raw_rows, 1)]
     credit_ref = obj.get("CreditInvoiceReference")
-    credit_of = parse_int("CreditInvoiceReference", credit_ref) if credit_ref not in (None, "", "0", 0) else None
+    credit_of = (
+        parse_int("CreditInvoiceReference", credit_ref)
+        if credit_ref not in (None, "", "0", 0)
+        else None
+    )
     number = obj.get("DocumentNumber")
     texts = {
         "ExternalInvoiceReference1": _text(obj, "ExternalInvoiceReference1", 80),
@@ -107,7 +113,9 @@ def _invoice_row(company: Company, index: int, raw: Any, vat_included: bool) -> 
     if raw.get("AccountNumber") in (None, ""):
         raise bad(ACCOUNT_NOT_FOUND, f"Kunde inte hitta konto: row {index} has no AccountNumber")
     account = check_account(company, parse_int("AccountNumber", raw["AccountNumber"]))
-    vat_rate = check_vat(parse_int("VAT", raw["VAT"])) if raw.get("VAT") is not None else DEFAULT_VAT
+    vat_rate = (
+        check_vat(parse_int("VAT", raw["VAT"])) if raw.get("VAT") is not None else DEFAULT_VAT
+    )
     quantity = parse_decimal("DeliveredQuantity", raw.get("DeliveredQuantity", "1"))
     price = parse_money("Price", raw.get("Price", 0))
     description = _text(raw, "Description", 255)
@@ -140,7 +148,9 @@ def payment_draft(company: Company, obj: dict[str, Any]) -> PaymentDraft:
         raise bad(2000108, "InvoicePayment: the amount must not be 0")
     mode = str(obj.get("ModeOfPayment") or "")
     if mode and mode not in company.modes_of_payment:
-        raise bad(UNKNOWN_MODE_OF_PAYMENT, f"Betalsättet {mode} finns inte (unknown mode of payment)")
+        raise bad(
+            UNKNOWN_MODE_OF_PAYMENT, f"Betalsättet {mode} finns inte (unknown mode of payment)"
+        )
     if obj.get("ModeOfPaymentAccount") not in (None, ""):
         account = parse_int("ModeOfPaymentAccount", obj["ModeOfPaymentAccount"])
     else:
@@ -149,7 +159,9 @@ def payment_draft(company: Company, obj: dict[str, Any]) -> PaymentDraft:
     return PaymentDraft(
         invoice_number=invoice_number,
         amount=amount,
-        payment_date=parse_date("PaymentDate", obj["PaymentDate"]) if obj.get("PaymentDate") else None,
+        payment_date=parse_date("PaymentDate", obj["PaymentDate"])
+        if obj.get("PaymentDate")
+        else None,
         mode_of_payment=mode,
         account=account,
         currency=str(obj["Currency"]) if obj.get("Currency") else None,
@@ -195,11 +207,16 @@ def voucher_draft(company: Company, obj: dict[str, Any], year_param: str | None)
         check_fields(raw, fields.VOUCHER_ROW, f"VoucherRows[{i}]")
         if raw.get("Removed") is True:
             continue
-        account = check_account(company, parse_int("Account", require(raw, "Account", f"VoucherRows[{i}]")))
+        account = check_account(
+            company, parse_int("Account", require(raw, "Account", f"VoucherRows[{i}]"))
+        )
         debit = parse_money("Debit", raw.get("Debit", 0))
         credit = parse_money("Credit", raw.get("Credit", 0))
         if debit < 0 or credit < 0:
-            raise bad(2000108, f"VoucherRows[{i}]: Debit and Credit must not be negative (account {account})")
+            raise bad(
+                2000108,
+                f"VoucherRows[{i}]: Debit and Credit must not be negative (account {account})",
+            )
         rows.append(VoucherRow(account, debit, credit, _text(raw, "TransactionInformation", 100)))
     debit_sum = sum(r.debit for r in rows)
     credit_sum = sum(r.credit for r in rows)

@@ -87,7 +87,8 @@ class TokenStore:
         with self._lock:
             now = self.clock()
             self._access = {
-                t: Grant(g.client_id, g.tenant_id, min(g.expires_at, now - 1)) for t, g in self._access.items()
+                t: Grant(g.client_id, g.tenant_id, min(g.expires_at, now - 1))
+                for t, g in self._access.items()
             }
 
     # -- token endpoint ----------------------------------------------------------------
@@ -102,7 +103,8 @@ class TokenStore:
                     raise OAuthError(400, "invalid_request", "the TenantId header is required")
                 if tenant not in self._clients[client_id].tenants:
                     raise OAuthError(
-                        400, "invalid_grant",
+                        400,
+                        "invalid_grant",
                         f"no consent for tenant {tenant}: an administrator of the company must "
                         "activate the integration (service account) first",
                     )
@@ -116,15 +118,20 @@ class TokenStore:
                 grant = self._refresh.pop(form.get("refresh_token", ""), None)
                 if grant is None or grant.client_id != client_id:
                     raise OAuthError(
-                        400, "invalid_grant",
+                        400,
+                        "invalid_grant",
                         "Invalid refresh token: it was already used or has expired",
                     )
                 return self._issue(grant, refresh=True)
-        raise OAuthError(400, "unsupported_grant_type", f"grant_type {grant_type!r} is not supported")
+        raise OAuthError(
+            400, "unsupported_grant_type", f"grant_type {grant_type!r} is not supported"
+        )
 
     def _client_from_basic(self, header: str | None) -> str:
         if not header or not header.lower().startswith("basic "):
-            raise OAuthError(401, "invalid_client", "Basic authentication with client id and secret is required")
+            raise OAuthError(
+                401, "invalid_client", "Basic authentication with client id and secret is required"
+            )
         try:
             decoded = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")
         except (binascii.Error, UnicodeDecodeError):
@@ -137,7 +144,9 @@ class TokenStore:
 
     def _issue(self, grant: Grant, refresh: bool) -> dict[str, object]:
         access = secrets.token_urlsafe(24)
-        self._access[access] = Grant(grant.client_id, grant.tenant_id, self.clock() + self.lifetime_s)
+        self._access[access] = Grant(
+            grant.client_id, grant.tenant_id, self.clock() + self.lifetime_s
+        )
         self.issued += 1
         payload: dict[str, object] = {
             "access_token": access,
@@ -155,11 +164,17 @@ class TokenStore:
     def authenticate(self, authorization: str | None) -> Grant:
         """The grant of a ``Bearer`` header, or a 401 ``FortnoxError``."""
         if not authorization or not authorization.lower().startswith("bearer "):
-            raise FortnoxError(401, NO_CREDENTIALS, "Kan inte logga in, access-token saknas (Authorization: Bearer)")
+            raise FortnoxError(
+                401,
+                NO_CREDENTIALS,
+                "Kan inte logga in, access-token saknas (Authorization: Bearer)",
+            )
         with self._lock:
             grant = self._access.get(authorization[7:].strip())
         if grant is None:
             raise FortnoxError(401, INVALID_LOGIN, "Ogiltig inloggning: unknown access token")
         if grant.expires_at <= self.clock():
-            raise FortnoxError(401, INVALID_LOGIN, "Ogiltig inloggning: the access token has expired")
+            raise FortnoxError(
+                401, INVALID_LOGIN, "Ogiltig inloggning: the access token has expired"
+            )
         return grant

@@ -30,7 +30,10 @@ class SlidingWindowLimiter:
     """Counts accepted requests per key over the last ``window_s`` seconds (thread safe)."""
 
     def __init__(
-        self, limit: int = LIMIT, window_s: float = WINDOW_S, clock: Callable[[], float] | None = None
+        self,
+        limit: int = LIMIT,
+        window_s: float = WINDOW_S,
+        clock: Callable[[], float] | None = None,
     ) -> None:
         self.limit = limit
         self.window_s = window_s

@@ -10,7 +10,8 @@ text is known and English otherwise, with the offending value in them.
 Example:
     >>> parse_money("Price", Decimal("12.50"))
     1250
-    >>> FortnoxError(400, UNKNOWN_FIELD, "Felaktigt fältnamn (Pris)").body()["ErrorInformation"]["code"]
+    >>> refusal = FortnoxError(400, UNKNOWN_FIELD, "Felaktigt fältnamn (Pris)")
+    >>> refusal.body()["ErrorInformation"]["code"]
     2001399
 """
 
@@ -177,11 +178,14 @@ def check_booking_date(company: Company, day: date, what: str) -> FinancialYear:
     """The date needs an open financial year and must lie after the locked period."""
     year = company.financial_year_for(day)
     if year is None:
-        raise bad(NO_FINANCIAL_YEAR, f"Fiscal year not available: no financial year for {day} ({what})")
+        raise bad(
+            NO_FINANCIAL_YEAR, f"Fiscal year not available: no financial year for {day} ({what})"
+        )
     if company.is_locked(day):
         raise bad(
             LOCKED_PERIOD,
-            f"{company.name} har låst perioden t.o.m. {company.locked_until}: cannot book {what} on {day}",
+            f"{company.name} har låst perioden t.o.m. {company.locked_until}: "
+            f"cannot book {what} on {day}",
         )
     return year
 

@@ -7,6 +7,8 @@ exactly itself. Lists are ordered by number and paged with ``limit``/``page``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from dibs_fortnox.sandbox.fortnox import fields
 from dibs_fortnox.sandbox.fortnox.call import Call, RouteDecorator, contains, ok
 from dibs_fortnox.sandbox.fortnox.documents import Customer, Invoice
@@ -29,7 +31,7 @@ from dibs_fortnox.sandbox.fortnox.views import (
 )
 from dibs_fortnox.sandbox.router import Response
 
-_INVOICE_TEXT_FILTERS = {
+_INVOICE_TEXT_FILTERS: dict[str, Callable[[Invoice], str]] = {
     "externalinvoicereference1": lambda i: i.external_ref1,
     "externalinvoicereference2": lambda i: i.external_ref2,
     "yourordernumber": lambda i: i.your_order_number,
@@ -39,15 +41,19 @@ _INVOICE_TEXT_FILTERS = {
     "yourreference": lambda i: i.your_reference,
     "ourreference": lambda i: i.our_reference,
 }
-_STATE_FILTERS = {
+_STATE_FILTERS: dict[str, Callable[[Invoice], bool]] = {
     "cancelled": lambda i: i.cancelled,
     "fullypaid": lambda i: not i.cancelled and i.balance == 0,
     "unpaid": lambda i: not i.cancelled and i.balance != 0,
     "unbooked": lambda i: not i.cancelled and not i.booked,
 }
 _CUSTOMER_TEXT_FILTERS = {
-    "customernumber": "CustomerNumber", "name": "Name", "email": "Email",
-    "organisationnumber": "OrganisationNumber", "city": "City", "zipcode": "ZipCode",
+    "customernumber": "CustomerNumber",
+    "name": "Name",
+    "email": "Email",
+    "organisationnumber": "OrganisationNumber",
+    "city": "City",
+    "zipcode": "ZipCode",
     "phone": "Phone1",
 }
 
@@ -110,7 +116,9 @@ def register(route: RouteDecorator) -> None:
         selected = list(call.book.customers.values())
         for name, key in _CUSTOMER_TEXT_FILTERS.items():
             if name in query:
-                selected = [c for c in selected if contains(str(c.fields.get(key, "")), query[name])]
+                selected = [
+                    c for c in selected if contains(str(c.fields.get(key, "")), query[name])
+                ]
         state = (query.get("filter") or "").lower()
         if state in ("active", "inactive"):
             selected = [c for c in selected if c.active == (state == "active")]

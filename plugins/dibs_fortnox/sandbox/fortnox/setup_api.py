@@ -13,13 +13,13 @@ from dibs_fortnox.sandbox.fortnox import fields
 from dibs_fortnox.sandbox.fortnox.call import Call, RouteDecorator, ok
 from dibs_fortnox.sandbox.fortnox.company import FinancialYear
 from dibs_fortnox.sandbox.fortnox.rules import (
+    bad,
     check_account,
     check_fields,
     not_found,
     parse_date,
     parse_int,
     require,
-    bad,
 )
 from dibs_fortnox.sandbox.fortnox.views import account, financial_year, page
 from dibs_fortnox.sandbox.router import Response
@@ -27,7 +27,10 @@ from dibs_fortnox.sandbox.router import Response
 # Illustrative rates (SEK per unit) for the sandbox; real companies fetch them daily.
 _RATES = {"SEK": "1", "EUR": "11.50", "NOK": "1.00", "DKK": "1.54", "USD": "10.60"}
 _CURRENCY_NAMES = {
-    "SEK": "Svenska kronor", "EUR": "Euro", "NOK": "Norska kronor", "DKK": "Danska kronor",
+    "SEK": "Svenska kronor",
+    "EUR": "Euro",
+    "NOK": "Norska kronor",
+    "DKK": "Danska kronor",
     "USD": "US-dollar",
 }
 
@@ -55,8 +58,7 @@ def _mode(call: Call, code: str) -> dict[str, object]:
 
 
 def _preselected_year(call: Call) -> FinancialYear | None:
-    company = call.book.company
-    return company.financial_year_for(call.today) or (company.years() or [None])[-1]
+    return call.book.company.preselected_year(call.today)
 
 
 def register(route: RouteDecorator) -> None:
@@ -65,12 +67,21 @@ def register(route: RouteDecorator) -> None:
     @route("GET", "/3/companyinformation")
     def company_information(call: Call) -> Response:
         company = call.book.company
-        return ok({"CompanyInformation": {
-            "CompanyName": company.name,
-            "OrganizationNumber": company.organisation_number,
-            "DatabaseNumber": int(company.tenant_id) if company.tenant_id.isdigit() else company.tenant_id,
-            "Address": "Storgatan 1", "City": "Stockholm", "ZipCode": "111 22", "CountryCode": "SE",
-        }})
+        return ok(
+            {
+                "CompanyInformation": {
+                    "CompanyName": company.name,
+                    "OrganizationNumber": company.organisation_number,
+                    "DatabaseNumber": int(company.tenant_id)
+                    if company.tenant_id.isdigit()
+                    else company.tenant_id,
+                    "Address": "Storgatan 1",
+                    "City": "Stockholm",
+                    "ZipCode": "111 22",
+                    "CountryCode": "SE",
+                }
+            }
+        )
 
     @route("GET", "/3/financialyears")
     def financial_years(call: Call) -> Response:
@@ -93,8 +104,14 @@ def register(route: RouteDecorator) -> None:
     def accounts(call: Call) -> Response:
         year = _preselected_year(call)
         company = call.book.company
-        return ok(page(call.query, "Accounts", sorted(company.accounts),
-                       lambda n: account(company, n, year.id if year else None)))
+        return ok(
+            page(
+                call.query,
+                "Accounts",
+                sorted(company.accounts),
+                lambda n: account(company, n, year.id if year else None),
+            )
+        )
 
     @route("GET", "/3/accounts/{Number}")
     def account_by_number(call: Call) -> Response:
@@ -108,7 +125,9 @@ def register(route: RouteDecorator) -> None:
     def series_view(call: Call, code: str) -> dict[str, object]:
         year = _preselected_year(call)
         return {
-            "@url": f"/3/voucherseries/{code}", "Code": code, "Description": f"Serie {code}",
+            "@url": f"/3/voucherseries/{code}",
+            "Code": code,
+            "Description": f"Serie {code}",
             "Manual": call.book.company.voucher_series[code],
             "NextVoucherNumber": call.book.next_voucher_number(code, year.id if year else 0),
             "Year": year.id if year else None,
@@ -117,7 +136,9 @@ def register(route: RouteDecorator) -> None:
     @route("GET", "/3/voucherseries")
     def voucher_series(call: Call) -> Response:
         codes = sorted(call.book.company.voucher_series)
-        return ok(page(call.query, "VoucherSeriesCollection", codes, lambda c: series_view(call, c)))
+        return ok(
+            page(call.query, "VoucherSeriesCollection", codes, lambda c: series_view(call, c))
+        )
 
     @route("GET", "/3/voucherseries/{Code}")
     def voucher_series_by_code(call: Call) -> Response:
@@ -143,7 +164,10 @@ def register(route: RouteDecorator) -> None:
         obj = call.body("ModeOfPayment")
         check_fields(obj, fields.MODE_OF_PAYMENT, "ModeOfPayment")
         code = str(require(obj, "Code", "ModeOfPayment"))
-        number = check_account(call.book.company, parse_int("AccountNumber", require(obj, "AccountNumber", "ModeOfPayment")))
+        number = check_account(
+            call.book.company,
+            parse_int("AccountNumber", require(obj, "AccountNumber", "ModeOfPayment")),
+        )
         if code in call.book.company.modes_of_payment:
             raise bad(2999018, f"Betalsättet {code} finns redan")
         call.book.company.modes_of_payment[code] = number

@@ -65,16 +65,18 @@ def invoice_full(inv: Invoice) -> dict[str, Any]:
     rows = []
     for i, row in enumerate(inv.rows, 1):
         gross = row.net + row.vat
-        rows.append({
-            "RowId": i,
-            "AccountNumber": row.account,
-            "Description": row.description,
-            "DeliveredQuantity": str(row.quantity),
-            "Price": to_decimal(row.price),
-            "VAT": row.vat_rate,
-            "Total": to_decimal(gross if inv.vat_included else row.net),
-            "TotalExcludingVAT": to_decimal(row.net),
-        })
+        rows.append(
+            {
+                "RowId": i,
+                "AccountNumber": row.account,
+                "Description": row.description,
+                "DeliveredQuantity": str(row.quantity),
+                "Price": to_decimal(row.price),
+                "VAT": row.vat_rate,
+                "Total": to_decimal(gross if inv.vat_included else row.net),
+                "TotalExcludingVAT": to_decimal(row.net),
+            }
+        )
     return {
         **invoice_item(inv),
         "InvoiceRows": rows,
@@ -184,12 +186,17 @@ def account(company: Company, number: int, year_id: int | None) -> dict[str, Any
 
 
 def page(
-    request_query: dict[str, str], key: str, items: Sequence[T], render: Callable[[T], dict[str, Any]]
+    request_query: dict[str, str],
+    key: str,
+    items: Sequence[T],
+    render: Callable[[T], dict[str, Any]],
 ) -> dict[str, Any]:
     """One page of a list with ``MetaInformation`` (``limit`` ≤ 500, ``page`` 1-based)."""
     limit = _positive(request_query, "limit", DEFAULT_LIMIT)
     if limit > MAX_LIMIT:
-        raise bad(INVALID_PARAMETER, f"Ogiltig parameter i anropet: limit {limit} is above {MAX_LIMIT}")
+        raise bad(
+            INVALID_PARAMETER, f"Ogiltig parameter i anropet: limit {limit} is above {MAX_LIMIT}"
+        )
     current = _positive(request_query, "page", 1)
     total_pages = max(1, -(-len(items) // limit))
     start = (current - 1) * limit

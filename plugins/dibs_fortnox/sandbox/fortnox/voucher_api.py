@@ -20,10 +20,14 @@ def _year(call: Call) -> int:
     if call.query.get("financialyear"):
         wanted = parse_int("financialyear", call.query["financialyear"])
         if all(y.id != wanted for y in company.years()):
-            raise bad(NO_FINANCIAL_YEAR, f"Fiscal year not available: no financial year with Id {wanted}")
+            raise bad(
+                NO_FINANCIAL_YEAR, f"Fiscal year not available: no financial year with Id {wanted}"
+            )
         return wanted
-    anchor = parse_date("fromdate", call.query["fromdate"]) if call.query.get("fromdate") else call.today
-    year = company.financial_year_for(anchor) or (company.years() or [None])[-1]
+    anchor = (
+        parse_date("fromdate", call.query["fromdate"]) if call.query.get("fromdate") else call.today
+    )
+    year = company.preselected_year(anchor)
     if year is None:
         raise bad(NO_FINANCIAL_YEAR, "Fiscal year not available: the company has no financial year")
     return year.id
@@ -35,8 +39,10 @@ def _select(call: Call, series: str | None) -> list[Voucher]:
     low = parse_date("fromdate", query["fromdate"]) if query.get("fromdate") else None
     high = parse_date("todate", query["todate"]) if query.get("todate") else None
     selected = [
-        v for (s, y, _), v in call.book.vouchers.items()
-        if y == year and (series is None or s == series)
+        v
+        for (s, y, _), v in call.book.vouchers.items()
+        if y == year
+        and (series is None or s == series)
         and (low is None or v.transaction_date >= low)
         and (high is None or v.transaction_date <= high)
     ]
@@ -48,7 +54,9 @@ def register(route: RouteDecorator) -> None:
 
     @route("POST", "/3/vouchers")
     def create_voucher(call: Call) -> Response:
-        draft = voucher_draft(call.book.company, call.body("Voucher"), call.query.get("financialyear"))
+        draft = voucher_draft(
+            call.book.company, call.body("Voucher"), call.query.get("financialyear")
+        )
         return ok({"Voucher": voucher_full(call.book.create_voucher(draft))}, 201)
 
     @route("GET", "/3/vouchers")
