@@ -7,8 +7,10 @@ journaled as (method, route pattern, body) so the contract test can check, at th
 the session, that each body our client sent matches the official Fortnox schemas.
 
 Example:
+    >>> from dibs_fortnox.sandbox.fortnox import demo_company
     >>> app = FortnoxApp(seed=0)
-    >>> app.add_company(demo_company(tenant_id="demo"))
+    >>> app.add_company(demo_company(tenant_id="demo")).tenant_id
+    'demo'
     >>> app.add_client("client-id", "client-secret", tenant_ids=["demo"])
     >>> with SandboxServer(app) as server:                    # doctest: +SKIP
     ...     requests.post(server.url + "/oauth-v1/token", ...)
