@@ -60,6 +60,16 @@ CREATE TABLE raw_records (
 
 CREATE INDEX ix_raw_records_tenant_day ON raw_records (tenant, day);
 
+CREATE TABLE request_windows (
+	id INTEGER NOT NULL,
+	tenant VARCHAR(64) NOT NULL,
+	service VARCHAR(16) NOT NULL,
+	sent_at JSON NOT NULL,
+	updated_at DATETIME NOT NULL,
+	CONSTRAINT pk_request_windows PRIMARY KEY (id),
+	CONSTRAINT uq_request_windows_tenant_service UNIQUE (tenant, service)
+);
+
 CREATE TABLE runs (
 	id INTEGER NOT NULL,
 	tenant VARCHAR(64) NOT NULL,
@@ -130,6 +140,16 @@ CREATE TABLE raw_records (
 );
 
 CREATE INDEX ix_raw_records_tenant_day ON raw_records (tenant, day);
+
+CREATE TABLE request_windows (
+	id SERIAL NOT NULL,
+	tenant VARCHAR(64) NOT NULL,
+	service VARCHAR(16) NOT NULL,
+	sent_at JSON NOT NULL,
+	updated_at TIMESTAMP WITH TIME ZONE NOT NULL,
+	CONSTRAINT pk_request_windows PRIMARY KEY (id),
+	CONSTRAINT uq_request_windows_tenant_service UNIQUE (tenant, service)
+);
 
 CREATE TABLE runs (
 	id SERIAL NOT NULL,

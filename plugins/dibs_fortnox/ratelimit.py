@@ -83,8 +83,25 @@ class SlidingWindowLimiter:
                 self._sleep(pause)
                 waited += pause
 
+    def export_send_times(self, wall_now: float | None = None) -> list[float]:
+        """Sends still in the window as epoch seconds, to hand to the tenant's next task."""
+        wall = time.time() if wall_now is None else wall_now
+        with self._lock:
+            now = self._clock()
+            return [wall - (now - sent) for sent in self._sent if sent > now - self.window_s]
+
+    def import_send_times(self, sent_at: list[float], wall_now: float | None = None) -> None:
+        """Count sends another process made (epoch seconds) against this window."""
+        wall = time.time() if wall_now is None else wall_now
+        with self._lock:
+            now = self._clock()
+            merged = sorted([*self._sent, *(now - (wall - t) for t in sent_at)])
+            self._sent.clear()
+            self._sent.extend(t for t in merged if t > now - self.window_s)
+
     def in_window(self) -> int:
         """How many calls were let through within the current window (for tests and logs)."""
         with self._lock:
             now = self._clock()
             return sum(1 for t in self._sent if t > now - self.window_s)
+

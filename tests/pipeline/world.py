@@ -69,7 +69,10 @@ class World:
         ctx = self.context(day)
         out: dict[str, Any] = {}
         for step in steps:
-            out[step.__name__] = step(ctx)
+            try:
+                out[step.__name__] = step(ctx)
+            finally:
+                ctx.finish()
         self.summaries.append(out)
         return out
 

@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     if bag.import_errors:
         for path, error in bag.import_errors.items():
             print(json.dumps({"import_error": path, "error": error}), flush=True)
-    dag = bag.get_dag(args.dag_id)
+    dag = bag.dags.get(args.dag_id)
     if dag is None:
         print(json.dumps({"error": f"no DAG {args.dag_id}; is the tenant valid?"}), flush=True)
         return 2

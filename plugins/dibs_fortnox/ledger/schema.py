@@ -159,6 +159,20 @@ runs = sa.Table(
     sa.Index(None, "tenant", "day"),
 )
 
+# When a tenant's recent API calls were sent (epoch seconds), handed from one task to the
+# next: each task builds a new client, and a fresh limiter would otherwise burst straight
+# into the previous task's window and meet Fortnox's 429.
+request_windows = sa.Table(
+    "request_windows",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("tenant", sa.String(64), nullable=False),
+    sa.Column("service", sa.String(16), nullable=False),
+    sa.Column("sent_at", sa.JSON, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.UniqueConstraint("tenant", "service"),
+)
+
 
 _DIALECTS: dict[str, Any] = {"sqlite": sqlite.dialect, "postgresql": postgresql.dialect}
 

@@ -25,7 +25,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from dibs_fortnox.ledger import documents, raw, reports, runs
+from dibs_fortnox.ledger import documents, raw, reports, runs, windows
 from dibs_fortnox.ledger.dialects import default_url, make_engine
 from dibs_fortnox.ledger.schema import metadata
 from dibs_fortnox.ledger.states import (
@@ -243,6 +243,14 @@ class Ledger:
         return documents.forget(self._engine, tenant)
 
     # payouts and runs -------------------------------------------------------------------
+
+    def save_request_times(self, tenant: str, service: str, sent_at: list[float]) -> None:
+        """Remember when a tenant's last API calls were sent (epoch seconds), for the next task."""
+        windows.save(self._engine, self._now(), tenant, service, sent_at)
+
+    def request_times(self, tenant: str, service: str) -> list[float]:
+        """The send times saved by the previous task (epoch seconds), oldest first."""
+        return windows.load(self._engine, tenant, service)
 
     def record_payout(
         self, tenant: str, day: date, payout_id: str, status: str, reason: str | None = None

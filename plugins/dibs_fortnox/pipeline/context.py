@@ -71,7 +71,15 @@ class StepContext:
 
     @cached_property
     def fortnox(self) -> FortnoxClient:
-        return self.fortnox_factory()
+        client = self.fortnox_factory()
+        client.limiter.import_send_times(self.ledger.request_times(self.tenant.id, "fortnox"))
+        return client
+
+    def finish(self) -> None:
+        """Hand the Fortnox send times to the tenant's next task (it runs in a new process)."""
+        if "fortnox" in self.__dict__:
+            times = self.fortnox.limiter.export_send_times()
+            self.ledger.save_request_times(self.tenant.id, "fortnox", times)
 
     @cached_property
     def financial_years(self) -> list[dict[str, Any]]:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any
 
-from airflow.exceptions import AirflowFailException
+from airflow.sdk.exceptions import AirflowFailException
 
 from dibs_fortnox.errors import DibsFortnoxError, OutcomeUnknown, Transient
 from dibs_fortnox.hooks import FortnoxHook, NetsEasyHook
@@ -58,7 +58,10 @@ def run_step(step: str, tenant_id: str, context: Mapping[str, Any]) -> dict[str,
     """Run one step for a tenant inside an Airflow task; return its summary (an XCom)."""
     try:
         ctx = context_for(tenant_id, context)
-        return STEPS[step](ctx)
+        try:
+            return STEPS[step](ctx)
+        finally:
+            ctx.finish()
     except (Transient, OutcomeUnknown):
         raise  # Airflow retries; an unknown outcome is looked up before anything is resent
     except DibsFortnoxError as exc:

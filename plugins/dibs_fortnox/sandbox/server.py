@@ -12,6 +12,7 @@ Example:
 from __future__ import annotations
 
 import ipaddress
+import json
 import logging
 import socket
 import threading
@@ -85,17 +86,23 @@ class EmulatorApp:
         return Response.json(200, payload)
 
     def _get_faults(self, request: Request) -> Response:
-        return Response.json(200, {"rules": self.faults.describe()})
+        return self._rules()
 
     def _set_faults(self, request: Request) -> Response:
-        body = request.json()
+        body = json.loads(request.body or b"{}")  # probabilities and delays are plain floats
         self.faults.configure(body.get("rules", []), body.get("seed"))
-        return Response.json(200, {"rules": self.faults.describe()})
+        return self._rules()
+
+    def _rules(self) -> Response:
+        payload = json.dumps({"rules": self.faults.describe()}).encode("utf-8")
+        return Response(200, payload, {"Content-Type": "application/json"})
 
 
 def _handler_for(app: EmulatorApp) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # Without TCP_NODELAY every keep-alive answer waits ~40 ms for a delayed ACK.
+        disable_nagle_algorithm = True
         server_version = f"dibs-fortnox-{app.name}"
 
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
@@ -157,7 +164,8 @@ class SandboxServer:
 
     def start(self) -> SandboxServer:
         self._thread = threading.Thread(
-            target=self._httpd.serve_forever, name=f"sandbox-{self.app.name}", daemon=True
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
+            name=f"sandbox-{self.app.name}", daemon=True,
         )
         self._thread.start()
         return self

@@ -1,0 +1,64 @@
+"""Every tenant DAG imports; a broken tenant shows its error and keeps the others' DAGs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from airflow.dag_processing.dagbag import DagBag
+from airflow.timetables.interval import CronDataIntervalTimetable
+
+from dibs_fortnox.schedule import TIMEZONE
+
+REPO = Path(__file__).resolve().parents[2]
+
+TENANT = """\
+  - id: {id}
+    name: {id} AB
+    start_date: 2026-10-01
+    email: ekonomi@{id}.example
+    nets_conn_id: nets_{id}
+    fortnox_conn_id: fortnox_{id}
+    accounts: {{sales_se: 3001, sales_eu: {eu}, sales_non_eu: 3105, receivable: 1516, bank: 1930, fees: 6040}}
+"""
+
+
+def dagbag() -> DagBag:
+    return DagBag(dag_folder=str(REPO / "dags"))
+
+
+def test_sample_config_imports_without_errors() -> None:
+    bag = dagbag()
+    assert bag.import_errors == {}
+    assert sorted(bag.dag_ids) == ["dibs_fortnox__demo"]
+
+
+def test_tenant_dag_shape() -> None:
+    dag = dagbag().dags["dibs_fortnox__demo"]
+    assert isinstance(dag.timetable, CronDataIntervalTimetable)
+    assert dag.catchup is True and dag.max_active_runs == 1
+    assert dag.start_date == datetime(2026, 11, 3, tzinfo=TIMEZONE)
+    assert {"dibs_fortnox", "tenant:demo"} <= set(dag.tags)
+    assert [t.task_id for t in dag.topological_sort()] == ["extract", "transform", "load", "reconcile"]
+    assert dag.doc_md and "Demo Webbshop AB" in dag.doc_md
+    assert all(t.retries == 3 for t in dag.tasks)
+
+
+def test_every_dag_serialises_as_the_scheduler_needs() -> None:
+    from airflow.serialization.serialized_objects import DagSerialization
+
+    for dag in dagbag().dags.values():
+        assert DagSerialization.deserialize_dag(DagSerialization.serialize_dag(dag)).dag_id == dag.dag_id
+
+
+def test_broken_tenant_keeps_the_other_dags(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "tenants.yaml"
+    path.write_text("tenants:\n" + TENANT.format(id="acme", eu=3106) + TENANT.format(id="broken", eu=30)
+                    + TENANT.format(id="zeta", eu=3106), encoding="utf-8")
+    monkeypatch.setenv("DIBS_FORTNOX_TENANTS", str(path))
+    bag = dagbag()
+    assert sorted(bag.dag_ids) == ["dibs_fortnox__acme", "dibs_fortnox__zeta"]
+    [(file, error)] = bag.import_errors.items()
+    assert file.endswith("tenants_config_check.py")
+    assert f"{path}:15: tenant 'broken': accounts.sales_eu" in error
