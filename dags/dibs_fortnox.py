@@ -6,8 +6,7 @@ entry is broken are left out here and reported by ``tenants_config_check.py``.
 
 from __future__ import annotations
 
-from datetime import datetime
-
+import pendulum
 from airflow.sdk import Param, dag, get_parsing_context, task
 from airflow.timetables.interval import CronDataIntervalTimetable
 
@@ -33,12 +32,14 @@ Retrying or re-running a day is always safe. Operator guide: `docs/troubleshooti
 
 
 def build_dag(tenant: TenantConfig) -> None:
-    start = datetime.combine(tenant.start_date, datetime.min.time(), tzinfo=TIMEZONE)
+    tz = pendulum.timezone(TIMEZONE.key)  # Airflow serialises pendulum zones only
+    start = pendulum.datetime(tenant.start_date.year, tenant.start_date.month,
+                              tenant.start_date.day, tz=tz)
 
     @dag(
         dag_id=tenant.dag_id,
         description=f"Book {tenant.name}'s Nets Easy payouts in Fortnox, one day per run",
-        schedule=CronDataIntervalTimetable(DAILY_CRON, timezone=TIMEZONE),
+        schedule=CronDataIntervalTimetable(DAILY_CRON, timezone=tz),
         start_date=start,
         catchup=True,
         max_active_runs=1,
