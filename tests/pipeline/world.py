@@ -87,12 +87,14 @@ class World:
 
 
 def make_world(tmp_path: Path, *, days: int = 4, payments_per_day: int = 4, seed: int = 11,
+               deposit_every_days: int = 2,
                rate_limit: bool = False, mutate: Callable[[Scenario], None] | None = None,
                **config: Any) -> World:
     """Start both emulators with a fresh scenario; ``mutate`` may damage it first."""
     scenario = generate(ScenarioConfig(seed=seed, start=TENANT.start_date - timedelta(days=2),
                                        days=days, payments_per_day=payments_per_day,
-                                       payout_delay_days=2, **config))
+                                       payout_delay_days=2,
+                                       deposit_every_days=deposit_every_days, **config))
     if mutate is not None:
         mutate(scenario)
     nets_app = NetsApp(mode="live", seed=seed)

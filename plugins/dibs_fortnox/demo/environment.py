@@ -62,6 +62,7 @@ def start_sandbox(
     config = ScenarioConfig(
         seed=seed, start=first_day - timedelta(days=PAYOUT_DELAY_DAYS), days=days,
         payments_per_day=payments_per_day, payout_delay_days=PAYOUT_DELAY_DAYS,
+        deposit_every_days=6,
     )
     scenario = generate(config)
     nets_app = NetsApp(mode="live", seed=seed)
