@@ -48,7 +48,7 @@ class NetsEasyHook(HttpHook):
         super().__init__(method="GET", http_conn_id=nets_conn_id, **kwargs)
         self.nets_conn_id = nets_conn_id
 
-    def client(self, payment_cache: PaymentCache | None = None) -> NetsClient:
+    def client(self, tenant: str, payment_cache: PaymentCache | None = None) -> NetsClient:
         conn = self.get_connection(self.nets_conn_id)
         if not conn.password:
             raise ConfigError(
@@ -56,7 +56,7 @@ class NetsEasyHook(HttpHook):
                 "secret key (live-secret-key-...) in the connection's password field"
             )
         url = base_url(conn.host, conn.schema, conn.port, NETS_DEFAULT_HOST)
-        return NetsClient(url, conn.password, payment_cache=payment_cache)
+        return NetsClient(url, conn.password, payment_cache=payment_cache, tenant=tenant)
 
 
 class FortnoxHook(HttpHook):
@@ -83,5 +83,6 @@ class FortnoxHook(HttpHook):
             conn.password,
             str(extra["tenant_id"]),
             str(extra.get("auth_url") or FORTNOX_DEFAULT_AUTH).rstrip("/"),
+            conn_hint=f"Airflow connection '{self.fortnox_conn_id}'",
         )
         return FortnoxClient(url, auth, tenant=tenant)

@@ -48,7 +48,7 @@ def context_for(tenant_id: str, context: Mapping[str, Any]) -> StepContext:
         run_id=str(context.get("run_id") or "manual"),
         ledger=ledger,
         nets_factory=lambda: NetsEasyHook(tenant.nets_conn_id).client(
-            ledger.payment_cache(tenant.id, max_age=PAYMENT_CACHE_AGE)
+            tenant.id, ledger.payment_cache(tenant.id, max_age=PAYMENT_CACHE_AGE)
         ),
         fortnox_factory=lambda: FortnoxHook(tenant.fortnox_conn_id).client(tenant.id),
     )
