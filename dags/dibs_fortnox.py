@@ -33,8 +33,9 @@ Retrying or re-running a day is always safe. Operator guide: `docs/troubleshooti
 
 def build_dag(tenant: TenantConfig) -> None:
     tz = pendulum.timezone(TIMEZONE.key)  # Airflow serialises pendulum zones only
-    start = pendulum.datetime(tenant.start_date.year, tenant.start_date.month,
-                              tenant.start_date.day, tz=tz)
+    start = pendulum.datetime(
+        tenant.start_date.year, tenant.start_date.month, tenant.start_date.day, tz=tz
+    )
 
     @dag(
         dag_id=tenant.dag_id,
@@ -46,8 +47,14 @@ def build_dag(tenant: TenantConfig) -> None:
         is_paused_upon_creation=tenant.paused,
         tags=["dibs_fortnox", f"tenant:{tenant.id}"],
         doc_md=DOC.format(name=tenant.name, id=tenant.id),
-        params={"day": Param(None, type=["null", "string"], format="date",
-                             description="Payout day to book (YYYY-MM-DD); empty = the run's logical date")},
+        params={
+            "day": Param(
+                None,
+                type=["null", "string"],
+                format="date",
+                description="Payout day to book (YYYY-MM-DD); empty = the run's logical date",
+            )
+        },
         default_args=task_retry_args(),
     )
     def tenant_dag() -> None:

@@ -38,7 +38,9 @@ def booking_day(logical_date: datetime | None, day_param: str | date | None = No
         try:
             return date.fromisoformat(str(day_param).strip())
         except ValueError as exc:
-            raise ConfigError(f"the 'day' param must be a date like 2026-11-02, got {day_param!r}") from exc
+            raise ConfigError(
+                f"the 'day' param must be a date like 2026-11-02, got {day_param!r}"
+            ) from exc
     if logical_date is None:
         raise ConfigError(
             "this run has no logical date and no 'day' param: trigger it with a logical date "
@@ -57,5 +59,9 @@ def task_retry_args() -> dict[str, object]:
     are retried with exponential backoff; ``$DIBS_FORTNOX_RETRY_DELAY_SECONDS`` sets the
     first delay (default 120 s; tests use 1 s)."""
     seconds = float(os.environ.get(RETRY_DELAY_ENV) or 120)
-    return {"retries": 3, "retry_delay": timedelta(seconds=seconds),
-            "retry_exponential_backoff": True, "max_retry_delay": timedelta(minutes=30)}
+    return {
+        "retries": 3,
+        "retry_delay": timedelta(seconds=seconds),
+        "retry_exponential_backoff": True,
+        "max_retry_delay": timedelta(minutes=30),
+    }

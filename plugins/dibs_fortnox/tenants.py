@@ -136,7 +136,9 @@ def load_tenants(path: str | os.PathLike[str] | None = None) -> LoadedTenants:
         raise ConfigError(f"{file}: expected a mapping with a 'tenants:' list at the top")
     unknown = set(data) - {"defaults", "tenants"}
     if unknown:
-        raise ConfigError(f"{file}: unknown top-level keys {sorted(unknown)}; allowed: defaults, tenants")
+        raise ConfigError(
+            f"{file}: unknown top-level keys {sorted(unknown)}; allowed: defaults, tenants"
+        )
     defaults = data.get("defaults") or {}
     if not isinstance(defaults, dict):
         raise ConfigError(f"{file}: 'defaults:' must be a mapping")
@@ -146,10 +148,14 @@ def load_tenants(path: str | os.PathLike[str] | None = None) -> LoadedTenants:
     seen: set[str] = set()
     for index, entry in enumerate(data["tenants"]):
         node = nodes[index] if index < len(nodes) else None
-        label = str(entry.get("id", f"#{index + 1}")) if isinstance(entry, dict) else f"#{index + 1}"
+        label = (
+            str(entry.get("id", f"#{index + 1}")) if isinstance(entry, dict) else f"#{index + 1}"
+        )
         found = _check_entry(str(file), node, label, entry, defaults)
         if isinstance(found, TenantConfig) and found.id in seen:
-            found = [_problem(str(file), node, label, ["id"], "duplicate tenant id; ids must be unique")]
+            found = [
+                _problem(str(file), node, label, ["id"], "duplicate tenant id; ids must be unique")
+            ]
         if isinstance(found, TenantConfig):
             seen.add(found.id)
             tenants.append(found)
@@ -166,8 +172,14 @@ def _check_entry(
     secrets = list(_secret_like(entry))
     if secrets:
         return [
-            _problem(path, node, label, keys, "looks like a secret; secrets never go in this file, "
-                     "put them in the Airflow connection named by nets_conn_id / fortnox_conn_id")
+            _problem(
+                path,
+                node,
+                label,
+                keys,
+                "looks like a secret; secrets never go in this file, "
+                "put them in the Airflow connection named by nets_conn_id / fortnox_conn_id",
+            )
             for keys in secrets
         ]
     merged = {**defaults, **entry}
@@ -216,7 +228,7 @@ def _line_of(node: yaml.Node | None, keys: list[str]) -> int | None:
     """The 1-based line of the deepest key of ``keys`` that exists under ``node``."""
     if node is None:
         return None
-    line = node.start_mark.line + 1
+    line: int = node.start_mark.line + 1
     current = node
     for key in keys:
         if not isinstance(current, yaml.MappingNode):
@@ -230,5 +242,7 @@ def _line_of(node: yaml.Node | None, keys: list[str]) -> int | None:
     return line
 
 
-def _problem(path: str, node: yaml.Node | None, label: str, keys: list[str], message: str) -> TenantProblem:
+def _problem(
+    path: str, node: yaml.Node | None, label: str, keys: list[str], message: str
+) -> TenantProblem:
     return TenantProblem(path, _line_of(node, keys), label, ".".join(keys) or "(entry)", message)

@@ -60,7 +60,9 @@ def test_bad_account_names_file_line_tenant_and_field(tmp_path: Path) -> None:
 
 
 def test_one_broken_tenant_keeps_the_others(tmp_path: Path) -> None:
-    broken = GOOD + """\
+    broken = (
+        GOOD
+        + """\
   - id: Bad-Id
     name: Broken
     start_date: 2026-10-01
@@ -69,6 +71,7 @@ def test_one_broken_tenant_keeps_the_others(tmp_path: Path) -> None:
     fortnox_conn_id: f
     accounts: {sales_se: 3001, sales_eu: 3106, sales_non_eu: 3105, receivable: 1516, bank: 1930}
 """
+    )
     loaded = load_tenants(write(tmp_path, broken))
     assert [t.id for t in loaded.tenants] == ["acme"]
     assert [p.field for p in loaded.problems] == ["id"]
@@ -81,7 +84,9 @@ def test_missing_field_is_named(tmp_path: Path) -> None:
 
 
 def test_unknown_setting_is_refused(tmp_path: Path) -> None:
-    loaded = load_tenants(write(tmp_path, GOOD.replace("    name: Acme AB\n", "    name: Acme AB\n    nmae: x\n")))
+    loaded = load_tenants(
+        write(tmp_path, GOOD.replace("    name: Acme AB\n", "    name: Acme AB\n    nmae: x\n"))
+    )
     assert [p.field for p in loaded.problems] == ["nmae"]
     assert "not a known setting" in loaded.problems[0].message
 

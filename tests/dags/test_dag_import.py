@@ -20,7 +20,8 @@ TENANT = """\
     email: ekonomi@{id}.example
     nets_conn_id: nets_{id}
     fortnox_conn_id: fortnox_{id}
-    accounts: {{sales_se: 3001, sales_eu: {eu}, sales_non_eu: 3105, receivable: 1516, bank: 1930, fees: 6040}}
+    accounts: {{sales_se: 3001, sales_eu: {eu}, sales_non_eu: 3105,
+               receivable: 1516, bank: 1930, fees: 6040}}
 """
 
 
@@ -40,7 +41,12 @@ def test_tenant_dag_shape() -> None:
     assert dag.catchup is True and dag.max_active_runs == 1
     assert dag.start_date == datetime(2026, 11, 3, tzinfo=TIMEZONE)
     assert {"dibs_fortnox", "tenant:demo"} <= set(dag.tags)
-    assert [t.task_id for t in dag.topological_sort()] == ["extract", "transform", "load", "reconcile"]
+    assert [t.task_id for t in dag.topological_sort()] == [
+        "extract",
+        "transform",
+        "load",
+        "reconcile",
+    ]
     assert dag.doc_md and "Demo Webbshop AB" in dag.doc_md
     assert all(t.retries == 3 for t in dag.tasks)
 
@@ -49,16 +55,26 @@ def test_every_dag_serialises_as_the_scheduler_needs() -> None:
     from airflow.serialization.serialized_objects import DagSerialization
 
     for dag in dagbag().dags.values():
-        assert DagSerialization.deserialize_dag(DagSerialization.serialize_dag(dag)).dag_id == dag.dag_id
+        assert (
+            DagSerialization.deserialize_dag(DagSerialization.serialize_dag(dag)).dag_id
+            == dag.dag_id
+        )
 
 
-def test_broken_tenant_keeps_the_other_dags(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_broken_tenant_keeps_the_other_dags(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = tmp_path / "tenants.yaml"
-    path.write_text("tenants:\n" + TENANT.format(id="acme", eu=3106) + TENANT.format(id="broken", eu=30)
-                    + TENANT.format(id="zeta", eu=3106), encoding="utf-8")
+    path.write_text(
+        "tenants:\n"
+        + TENANT.format(id="acme", eu=3106)
+        + TENANT.format(id="broken", eu=30)
+        + TENANT.format(id="zeta", eu=3106),
+        encoding="utf-8",
+    )
     monkeypatch.setenv("DIBS_FORTNOX_TENANTS", str(path))
     bag = dagbag()
     assert sorted(bag.dag_ids) == ["dibs_fortnox__acme", "dibs_fortnox__zeta"]
     [(file, error)] = bag.import_errors.items()
     assert file.endswith("tenants_config_check.py")
-    assert f"{path}:15: tenant 'broken': accounts.sales_eu" in error
+    assert f"{path}:16: tenant 'broken': accounts.sales_eu" in error

@@ -38,9 +38,22 @@ class Backfilled:
 
 def run_backfill(sandbox: Sandbox, env: dict[str, str]) -> tuple[list[dict[str, str]], str]:
     out = subprocess.run(
-        [sys.executable, "-m", "dibs_fortnox.demo.backfill", "--dag-id", "dibs_fortnox__demo",
-         "--from", sandbox.first_day.isoformat(), "--to", sandbox.last_day.isoformat()],
-        env=env, capture_output=True, text=True, timeout=1200, check=False,
+        [
+            sys.executable,
+            "-m",
+            "dibs_fortnox.demo.backfill",
+            "--dag-id",
+            "dibs_fortnox__demo",
+            "--from",
+            sandbox.first_day.isoformat(),
+            "--to",
+            sandbox.last_day.isoformat(),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+        check=False,
     )
     days = [json.loads(line) for line in out.stdout.splitlines() if line.startswith('{"day"')]
     assert days, out.stdout[-3000:] + out.stderr[-5000:]
@@ -51,14 +64,21 @@ def run_backfill(sandbox: Sandbox, env: dict[str, str]) -> tuple[list[dict[str, 
 def backfilled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backfilled]:
     root = tmp_path_factory.mktemp("airflow-e2e")
     tenant = load_tenants().by_id("demo")
-    sandbox = start_sandbox(tenant, days=14, payments_per_day=4, seed=99, nets_port=0,
-                            fortnox_port=0)
+    sandbox = start_sandbox(
+        tenant, days=14, payments_per_day=4, seed=99, nets_port=0, fortnox_port=0
+    )
     sandbox.fortnox_app.faults.add(
-        FaultRule("lost_response", method="POST", route="/3/invoices", times=1))
+        FaultRule("lost_response", method="POST", route="/3/invoices", times=1)
+    )
     env = airflow_env(tenant, sandbox, home=root / "airflow", state_db=root / "state.db")
     env["DIBS_FORTNOX_RETRY_DELAY_SECONDS"] = "1"
-    subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], env=env, check=True,
-                   capture_output=True, timeout=600)
+    subprocess.run(
+        [sys.executable, "-m", "airflow", "db", "migrate"],
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
     try:
         first, output = run_backfill(sandbox, env)
         yield Backfilled(sandbox, env, first, output, fortnox_writes(sandbox))
@@ -73,8 +93,9 @@ def test_every_day_succeeds_through_airflow(backfilled: Backfilled) -> None:
 def test_trial_balance_equals_the_scenarios_to_the_ore(backfilled: Backfilled) -> None:
     sandbox = backfilled.sandbox
     tenant = load_tenants().by_id("demo")
-    expected = expected_trial_balance(sandbox.scenario, scenario_accounts(tenant),
-                                      sandbox.first_day, sandbox.last_day)
+    expected = expected_trial_balance(
+        sandbox.scenario, scenario_accounts(tenant), sandbox.first_day, sandbox.last_day
+    )
     actual = sandbox.fortnox_app.trial_balance("demo")
     assert {k: v for k, v in actual.items() if v} == {k: v for k, v in expected.items() if v}
     assert actual.get(1516, 0) == 0 and actual.get(1510, 0) == 0
@@ -83,7 +104,9 @@ def test_trial_balance_equals_the_scenarios_to_the_ore(backfilled: Backfilled) -
 def test_lost_response_was_retried_without_duplicate(backfilled: Backfilled) -> None:
     app = backfilled.sandbox.fortnox_app
     assert app.faults.injected["lost_response"] == 1
-    refs = Counter(str(i.get("ExternalInvoiceReference1")) for i in app.documents("demo")["invoices"])
+    refs = Counter(
+        str(i.get("ExternalInvoiceReference1")) for i in app.documents("demo")["invoices"]
+    )
     assert refs and max(refs.values()) == 1
 
 
@@ -100,7 +123,8 @@ def test_second_backfill_sends_no_write(backfilled: Backfilled) -> None:
 def test_no_secret_in_airflow_output(backfilled: Backfilled) -> None:
     logs = Path(backfilled.env["AIRFLOW_HOME"]) / "logs"
     text = backfilled.output + "".join(
-        p.read_text(errors="replace") for p in logs.rglob("*") if p.is_file())
+        p.read_text(errors="replace") for p in logs.rglob("*") if p.is_file()
+    )
     assert "dibs_fortnox.pipeline" in text, "the task output was not captured"
     assert backfilled.sandbox.nets_secret not in text
     assert backfilled.sandbox.fortnox_client_secret not in text

@@ -17,8 +17,16 @@ def test_base_url_accepts_a_full_url_or_parts() -> None:
 
 
 def test_nets_hook_reads_the_secret_from_the_password(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("AIRFLOW_CONN_NETS_T", json.dumps(
-        {"conn_type": "http", "host": "http://127.0.0.1:9", "password": "live-secret-key-" + "0" * 32}))
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_NETS_T",
+        json.dumps(
+            {
+                "conn_type": "http",
+                "host": "http://127.0.0.1:9",
+                "password": "live-secret-key-" + "0" * 32,
+            }
+        ),
+    )
     client = NetsEasyHook("nets_t").client("t")
     assert repr(client) == "NetsClient('http://127.0.0.1:9', tenant='t')"
 
@@ -30,15 +38,26 @@ def test_nets_hook_without_password_names_the_connection(monkeypatch: pytest.Mon
 
 
 def test_fortnox_hook_needs_tenant_id(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("AIRFLOW_CONN_FORTNOX_T", json.dumps(
-        {"conn_type": "http", "login": "id", "password": "secret"}))
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_FORTNOX_T",
+        json.dumps({"conn_type": "http", "login": "id", "password": "secret"}),
+    )
     with pytest.raises(ConfigError, match="extra.tenant_id"):
         FortnoxHook("fortnox_t").client("t")
 
 
 def test_fortnox_hook_builds_a_client_for_the_tenant(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("AIRFLOW_CONN_FORTNOX_T", json.dumps(
-        {"conn_type": "http", "host": "http://127.0.0.1:9", "login": "id", "password": "secret",
-         "extra": {"tenant_id": "42", "auth_url": "http://127.0.0.1:9"}}))
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_FORTNOX_T",
+        json.dumps(
+            {
+                "conn_type": "http",
+                "host": "http://127.0.0.1:9",
+                "login": "id",
+                "password": "secret",
+                "extra": {"tenant_id": "42", "auth_url": "http://127.0.0.1:9"},
+            }
+        ),
+    )
     client = FortnoxHook("fortnox_t").client("t")
     assert repr(client) == "FortnoxClient('http://127.0.0.1:9', tenant='t')"

@@ -13,8 +13,8 @@ from dibs_fortnox.errors import OutcomeUnknown
 from dibs_fortnox.pipeline.load import load
 from dibs_fortnox.pipeline.reconcile import ReconcileFailed
 from dibs_fortnox.sandbox.faults import FaultRule
-from dibs_fortnox.sandbox.scenario_expected import ScenarioAccounts, expected_trial_balance
 from dibs_fortnox.sandbox.scenario import Scenario
+from dibs_fortnox.sandbox.scenario_expected import ScenarioAccounts, expected_trial_balance
 from tests.pipeline.world import World, make_world
 
 
@@ -64,7 +64,8 @@ def test_lost_state_database_still_sends_no_write(world: World) -> None:
 def test_lost_response_on_invoice_create_is_resolved_without_duplicate(world: World) -> None:
     day = world.payout_days()[0]
     world.fortnox_app.faults.add(
-        FaultRule("lost_response", method="POST", route="/3/invoices", times=1))
+        FaultRule("lost_response", method="POST", route="/3/invoices", times=1)
+    )
     with pytest.raises(OutcomeUnknown):
         world.run_day(day)
     unknown = [d for d in world.ledger.documents("demo") if d.status == "unknown"]
@@ -78,7 +79,8 @@ def test_lost_response_on_invoice_create_is_resolved_without_duplicate(world: Wo
 def test_dropped_connection_on_voucher_is_resolved_without_duplicate(world: World) -> None:
     day = world.payout_days()[0]
     world.fortnox_app.faults.add(
-        FaultRule("drop_after", method="POST", route="/3/vouchers", times=1))
+        FaultRule("drop_after", method="POST", route="/3/vouchers", times=1)
+    )
     with pytest.raises(OutcomeUnknown):
         world.run_day(day)
     world.run_day(day)
@@ -90,7 +92,10 @@ def test_dropped_connection_on_voucher_is_resolved_without_duplicate(world: Worl
 def test_lost_bookkeep_answer_is_read_back(world: World) -> None:
     day = world.payout_days()[0]
     world.fortnox_app.faults.add(
-        FaultRule("lost_response", method="PUT", route="/3/invoices/{DocumentNumber}/bookkeep", times=1))
+        FaultRule(
+            "lost_response", method="PUT", route="/3/invoices/{DocumentNumber}/bookkeep", times=1
+        )
+    )
     summary = world.run_day(day)  # the invoice is read back instead of failing the day
     assert world.fortnox_app.faults.injected["lost_response"] == 1
     assert summary["reconcile"]["invariants"] == "OK"

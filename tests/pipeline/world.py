@@ -25,10 +25,15 @@ from dibs_fortnox.sandbox.server import SandboxServer
 from dibs_fortnox.tenants import Accounts, TenantConfig
 
 TENANT = TenantConfig(
-    id="demo", name="Demo Webbshop AB", start_date=date(2026, 11, 3),
-    email="ekonomi@demo.example", nets_conn_id="nets_demo", fortnox_conn_id="fortnox_demo",
-    accounts=Accounts(sales_se=3001, sales_eu=3106, sales_non_eu=3105, receivable=1516,
-                      bank=1930, fees=6040),
+    id="demo",
+    name="Demo Webbshop AB",
+    start_date=date(2026, 11, 3),
+    email="ekonomi@demo.example",
+    nets_conn_id="nets_demo",
+    fortnox_conn_id="fortnox_demo",
+    accounts=Accounts(
+        sales_se=3001, sales_eu=3106, sales_non_eu=3105, receivable=1516, bank=1930, fees=6040
+    ),
 )
 
 
@@ -49,23 +54,40 @@ class World:
         return sorted({date.fromisoformat(str(p["date"])[:10]) for p in self.scenario.payouts})
 
     def fortnox_client(self) -> FortnoxClient:
-        auth = ClientCredentials("demo-client", self.client_secret, self.tenant.id, self.fortnox.url)
+        auth = ClientCredentials(
+            "demo-client", self.client_secret, self.tenant.id, self.fortnox.url
+        )
         # The emulator runs unthrottled in most pipeline tests; the real limit is tested
         # with the clients and end to end through Airflow.
-        return FortnoxClient(self.fortnox.url, auth, tenant=self.tenant.id,
-                             limiter=SlidingWindowLimiter(10_000, 1.0))
+        return FortnoxClient(
+            self.fortnox.url, auth, tenant=self.tenant.id, limiter=SlidingWindowLimiter(10_000, 1.0)
+        )
 
     def context(self, day: date, ledger: Ledger | None = None) -> StepContext:
         used = ledger or self.ledger
         return StepContext(
-            tenant=self.tenant, day=day, run_id=f"test-{day}", ledger=used,
-            nets_factory=lambda: NetsClient(self.nets.url, self.scenario.secret_key,
-                                            payment_cache=used.payment_cache(self.tenant.id)),
+            tenant=self.tenant,
+            day=day,
+            run_id=f"test-{day}",
+            ledger=used,
+            nets_factory=lambda: NetsClient(
+                self.nets.url,
+                self.scenario.secret_key,
+                payment_cache=used.payment_cache(self.tenant.id),
+            ),
             fortnox_factory=self.fortnox_client,
         )
 
-    def run_day(self, day: date, steps: tuple[Callable[[StepContext], dict[str, Any]], ...] = (
-            extract, transform_step, load, reconcile)) -> dict[str, Any]:
+    def run_day(
+        self,
+        day: date,
+        steps: tuple[Callable[[StepContext], dict[str, Any]], ...] = (
+            extract,
+            transform_step,
+            load,
+            reconcile,
+        ),
+    ) -> dict[str, Any]:
         ctx = self.context(day)
         out: dict[str, Any] = {}
         for step in steps:
@@ -77,8 +99,11 @@ class World:
         return out
 
     def fortnox_writes(self) -> int:
-        return sum(n for key, n in self.fortnox_app.requests_by_route.items()
-                   if key.split(" ")[0] in ("POST", "PUT") and " /3/" in key)
+        return sum(
+            n
+            for key, n in self.fortnox_app.requests_by_route.items()
+            if key.split(" ")[0] in ("POST", "PUT") and " /3/" in key
+        )
 
     def close(self) -> None:
         self.nets.stop()
@@ -86,26 +111,48 @@ class World:
         self.ledger.close()
 
 
-def make_world(tmp_path: Path, *, days: int = 4, payments_per_day: int = 4, seed: int = 11,
-               deposit_every_days: int = 2,
-               rate_limit: bool = False, mutate: Callable[[Scenario], None] | None = None,
-               **config: Any) -> World:
+def make_world(
+    tmp_path: Path,
+    *,
+    days: int = 4,
+    payments_per_day: int = 4,
+    seed: int = 11,
+    deposit_every_days: int = 2,
+    rate_limit: bool = False,
+    mutate: Callable[[Scenario], None] | None = None,
+    **config: Any,
+) -> World:
     """Start both emulators with a fresh scenario; ``mutate`` may damage it first."""
-    scenario = generate(ScenarioConfig(seed=seed, start=TENANT.start_date - timedelta(days=2),
-                                       days=days, payments_per_day=payments_per_day,
-                                       payout_delay_days=2,
-                                       deposit_every_days=deposit_every_days, **config))
+    scenario = generate(
+        ScenarioConfig(
+            seed=seed,
+            start=TENANT.start_date - timedelta(days=2),
+            days=days,
+            payments_per_day=payments_per_day,
+            payout_delay_days=2,
+            deposit_every_days=deposit_every_days,
+            **config,
+        )
+    )
     if mutate is not None:
         mutate(scenario)
     nets_app = NetsApp(mode="live", seed=seed)
-    nets_app.add_merchant(secret_key=scenario.secret_key, payments=scenario.payments,
-                          payouts=scenario.payouts)
+    nets_app.add_merchant(
+        secret_key=scenario.secret_key, payments=scenario.payments, payouts=scenario.payouts
+    )
     fortnox_app = FortnoxApp(seed=seed, rate_limit=rate_limit)
     fortnox_app.add_company(demo_company(tenant_id=TENANT.id))
     fortnox_app.add_client("demo-client", "s3cret-for-tests", tenant_ids=[TENANT.id])
     db_url = f"sqlite:///{tmp_path / 'state.db'}"
-    return World(scenario, nets_app, fortnox_app, SandboxServer(nets_app).start(),
-                 SandboxServer(fortnox_app).start(), Ledger.from_url(db_url), db_url)
+    return World(
+        scenario,
+        nets_app,
+        fortnox_app,
+        SandboxServer(nets_app).start(),
+        SandboxServer(fortnox_app).start(),
+        Ledger.from_url(db_url),
+        db_url,
+    )
 
 
 def world_fixture(tmp_path: Path, **kwargs: Any) -> Iterator[World]:

@@ -22,14 +22,28 @@ from dibs_fortnox.tenants import load_tenants
 
 def _airflow(env: dict[str, str], *args: str, log: Path) -> None:
     with log.open("ab") as out:
-        subprocess.run([sys.executable, "-m", "airflow", *args], env=env, check=True,
-                       stdout=out, stderr=subprocess.STDOUT)
+        subprocess.run(
+            [sys.executable, "-m", "airflow", *args],
+            env=env,
+            check=True,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
 
 
 def backfill(env: dict[str, str], dag_id: str, sandbox: Sandbox, log: Path) -> list[dict[str, str]]:
     """Run every day through real Airflow DagRuns; return one record per day."""
-    cmd = [sys.executable, "-m", "dibs_fortnox.demo.backfill", "--dag-id", dag_id,
-           "--from", sandbox.first_day.isoformat(), "--to", sandbox.last_day.isoformat()]
+    cmd = [
+        sys.executable,
+        "-m",
+        "dibs_fortnox.demo.backfill",
+        "--dag-id",
+        dag_id,
+        "--from",
+        sandbox.first_day.isoformat(),
+        "--to",
+        sandbox.last_day.isoformat(),
+    ]
     days: list[dict[str, str]] = []
     with log.open("ab") as out:
         proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=out)
@@ -69,21 +83,27 @@ def main(argv: list[str] | None = None) -> int:
         if args.standalone:
             print("Starting airflow standalone: http://127.0.0.1:8080 (Ctrl-C stops)", flush=True)
             try:
-                subprocess.run([sys.executable, "-m", "airflow", "standalone"], env=env, check=False)
+                subprocess.run(
+                    [sys.executable, "-m", "airflow", "standalone"], env=env, check=False
+                )
             except KeyboardInterrupt:
                 pass
             return 0
         started = time.monotonic()
-        print(f"Booking {sandbox.first_day} .. {sandbox.last_day} through Airflow "
-              f"(dag {tenant.dag_id}; log: {log.relative_to(VAR.parent)}) ...", flush=True)
+        print(
+            f"Booking {sandbox.first_day} .. {sandbox.last_day} through Airflow "
+            f"(dag {tenant.dag_id}; log: {log.relative_to(VAR.parent)}) ...",
+            flush=True,
+        )
         first = backfill(env, tenant.dag_id, sandbox, log)
         first_s = time.monotonic() - started
         writes_before = fortnox_writes(sandbox)
         print("Booking every day a second time (must send no write to Fortnox) ...", flush=True)
         second = backfill(env, tenant.dag_id, sandbox, log)
         extra_writes = fortnox_writes(sandbox) - writes_before
-        report = gather_report(tenant, sandbox, root / "state.db", first, second, extra_writes,
-                               first_s)
+        report = gather_report(
+            tenant, sandbox, root / "state.db", first, second, extra_writes, first_s
+        )
         print(report.text)
         return 0 if report.ok else 1
     finally:

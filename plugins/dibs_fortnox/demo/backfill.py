@@ -46,7 +46,9 @@ def main(argv: list[str] | None = None) -> int:
         run = dag.test(logical_date=logical)
         state = str(getattr(run, "state", "unknown"))
         failed += state != "success"
-        print(json.dumps({"day": day.isoformat(), "state": state, "run_id": run.run_id}), flush=True)
+        print(
+            json.dumps({"day": day.isoformat(), "state": state, "run_id": run.run_id}), flush=True
+        )
     return 1 if failed else 0
 
 

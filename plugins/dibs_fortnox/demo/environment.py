@@ -54,20 +54,29 @@ def _server(app: NetsApp | FortnoxApp, port: int) -> SandboxServer:
 
 
 def start_sandbox(
-    tenant: TenantConfig, days: int = 14, payments_per_day: int = 6, seed: int = 2026,
-    nets_port: int = 8061, fortnox_port: int = 8062, rate_limit: bool = True,
+    tenant: TenantConfig,
+    days: int = 14,
+    payments_per_day: int = 6,
+    seed: int = 2026,
+    nets_port: int = 8061,
+    fortnox_port: int = 8062,
+    rate_limit: bool = True,
 ) -> Sandbox:
-    """Start the emulators with a scenario whose payouts fall on the tenant's first ``days`` days."""
+    """Start the emulators; the scenario's payouts fall on the tenant's first ``days`` days."""
     first_day = tenant.start_date
     config = ScenarioConfig(
-        seed=seed, start=first_day - timedelta(days=PAYOUT_DELAY_DAYS), days=days,
-        payments_per_day=payments_per_day, payout_delay_days=PAYOUT_DELAY_DAYS,
+        seed=seed,
+        start=first_day - timedelta(days=PAYOUT_DELAY_DAYS),
+        days=days,
+        payments_per_day=payments_per_day,
+        payout_delay_days=PAYOUT_DELAY_DAYS,
         deposit_every_days=6,
     )
     scenario = generate(config)
     nets_app = NetsApp(mode="live", seed=seed)
-    nets_app.add_merchant(secret_key=scenario.secret_key, payments=scenario.payments,
-                          payouts=scenario.payouts)
+    nets_app.add_merchant(
+        secret_key=scenario.secret_key, payments=scenario.payments, payouts=scenario.payouts
+    )
     fortnox_app = FortnoxApp(seed=seed, rate_limit=rate_limit)
     fortnox_app.add_company(demo_company(tenant_id=tenant.id))
     client_id, client_secret = f"{tenant.id}-client", secrets.token_urlsafe(24)
@@ -90,28 +99,47 @@ def _conn_var(conn_id: str) -> str:
     return "AIRFLOW_CONN_" + conn_id.upper()
 
 
-def airflow_env(tenant: TenantConfig, sandbox: Sandbox, home: Path, state_db: Path) -> dict[str, str]:
+def airflow_env(
+    tenant: TenantConfig, sandbox: Sandbox, home: Path, state_db: Path
+) -> dict[str, str]:
     """Environment for Airflow child processes: SQLite metadata, our folders, connections."""
     env = dict(os.environ)
-    env.update({
-        "AIRFLOW_HOME": str(home),
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"),
-        "AIRFLOW__CORE__PLUGINS_FOLDER": str(REPO / "plugins"),
-        "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
-        "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO / "plugins"), env.get("PYTHONPATH")])),
-        "DIBS_FORTNOX_DB_URL": f"sqlite:///{state_db}",
-        "DIBS_FORTNOX_TENANTS": env.get("DIBS_FORTNOX_TENANTS", str(REPO / "config" / "tenants.yaml")),
-        _conn_var(tenant.nets_conn_id): json.dumps({
-            "conn_type": "http", "host": sandbox.nets.url, "password": sandbox.nets_secret,
-        }),
-        _conn_var(tenant.fortnox_conn_id): json.dumps({
-            "conn_type": "http", "host": sandbox.fortnox.url, "login": sandbox.fortnox_client_id,
-            "password": sandbox.fortnox_client_secret,
-            "extra": {"tenant_id": sandbox.fortnox_tenant_id, "auth_url": sandbox.fortnox.url},
-        }),
-    })
+    env.update(
+        {
+            "AIRFLOW_HOME": str(home),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"),
+            "AIRFLOW__CORE__PLUGINS_FOLDER": str(REPO / "plugins"),
+            "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
+            "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
+            "PYTHONPATH": os.pathsep.join(
+                filter(None, [str(REPO / "plugins"), env.get("PYTHONPATH")])
+            ),
+            "DIBS_FORTNOX_DB_URL": f"sqlite:///{state_db}",
+            "DIBS_FORTNOX_TENANTS": env.get(
+                "DIBS_FORTNOX_TENANTS", str(REPO / "config" / "tenants.yaml")
+            ),
+            _conn_var(tenant.nets_conn_id): json.dumps(
+                {
+                    "conn_type": "http",
+                    "host": sandbox.nets.url,
+                    "password": sandbox.nets_secret,
+                }
+            ),
+            _conn_var(tenant.fortnox_conn_id): json.dumps(
+                {
+                    "conn_type": "http",
+                    "host": sandbox.fortnox.url,
+                    "login": sandbox.fortnox_client_id,
+                    "password": sandbox.fortnox_client_secret,
+                    "extra": {
+                        "tenant_id": sandbox.fortnox_tenant_id,
+                        "auth_url": sandbox.fortnox.url,
+                    },
+                }
+            ),
+        }
+    )
     return env
 
 

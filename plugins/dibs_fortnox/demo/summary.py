@@ -11,11 +11,20 @@ from dataclasses import dataclass
 from dibs_fortnox.money import format_amount
 
 ACCOUNT_NAMES = {
-    1510: "Kundfordringar", 1516: "Kortfordran Nets (avstämning)", 1580: "Kortfordringar",
-    1930: "Företagskonto", 2611: "Utgående moms 25 %", 2621: "Utgående moms 12 %",
-    2631: "Utgående moms 6 %", 3001: "Försäljning Sverige", 3105: "Försäljning utanför EU",
-    3106: "Försäljning EU", 3108: "Försäljning EU, momsfri", 3740: "Öres- och kronutjämning",
-    6040: "Kontokortsavgifter", 6570: "Bankkostnader",
+    1510: "Kundfordringar",
+    1516: "Kortfordran Nets (avstämning)",
+    1580: "Kortfordringar",
+    1930: "Företagskonto",
+    2611: "Utgående moms 25 %",
+    2621: "Utgående moms 12 %",
+    2631: "Utgående moms 6 %",
+    3001: "Försäljning Sverige",
+    3105: "Försäljning utanför EU",
+    3106: "Försäljning EU",
+    3108: "Försäljning EU, momsfri",
+    3740: "Öres- och kronutjämning",
+    6040: "Kontokortsavgifter",
+    6570: "Bankkostnader",
 }
 
 
@@ -49,34 +58,60 @@ def trial_balance_checks(actual: Mapping[int, int], expected: Mapping[int, int])
         got, want = actual.get(account, 0), expected.get(account, 0)
         if got == want:
             continue
-        checks.append(Check(f"account {account}", False,
-                            f"Fortnox {format_amount(got)} != expected {format_amount(want)} "
-                            f"({format_amount(got - want)} off)"))
+        checks.append(
+            Check(
+                f"account {account}",
+                False,
+                f"Fortnox {format_amount(got)} != expected {format_amount(want)} "
+                f"({format_amount(got - want)} off)",
+            )
+        )
     return checks
 
 
-def render(days: Sequence[DayLine], actual: Mapping[int, int], expected: Mapping[int, int],
-           checks: Sequence[Check], currency: str = "SEK") -> str:
+def render(
+    days: Sequence[DayLine],
+    actual: Mapping[int, int],
+    expected: Mapping[int, int],
+    checks: Sequence[Check],
+    currency: str = "SEK",
+) -> str:
     """The whole report as text."""
     out = ["", "DIBS-Fortnox demo: Nets Easy payouts booked in Fortnox", "=" * 56, ""]
-    out.append(f"{'day':<12}{'run':<10}{'payouts':>8}{'invoices':>10}{'credits':>9}"
-               f"{'payments':>10}{'vouchers':>10}{'held':>6}")
+    out.append(
+        f"{'day':<12}{'run':<10}{'payouts':>8}{'invoices':>10}{'credits':>9}"
+        f"{'payments':>10}{'vouchers':>10}{'held':>6}"
+    )
     for d in days:
-        out.append(f"{d.day:<12}{d.state:<10}{d.payouts:>8}{d.invoices:>10}{d.credits:>9}"
-                   f"{d.payments:>10}{d.vouchers:>10}{d.held:>6}")
-    total = DayLine("total", "", *(sum(getattr(d, f) for d in days) for f in
-                                   ("payouts", "invoices", "credits", "payments", "vouchers", "held")))
-    out.append(f"{total.day:<22}{total.payouts:>8}{total.invoices:>10}{total.credits:>9}"
-               f"{total.payments:>10}{total.vouchers:>10}{total.held:>6}")
+        out.append(
+            f"{d.day:<12}{d.state:<10}{d.payouts:>8}{d.invoices:>10}{d.credits:>9}"
+            f"{d.payments:>10}{d.vouchers:>10}{d.held:>6}"
+        )
+    total = DayLine(
+        "total",
+        "",
+        *(
+            sum(getattr(d, f) for d in days)
+            for f in ("payouts", "invoices", "credits", "payments", "vouchers", "held")
+        ),
+    )
+    out.append(
+        f"{total.day:<22}{total.payouts:>8}{total.invoices:>10}{total.credits:>9}"
+        f"{total.payments:>10}{total.vouchers:>10}{total.held:>6}"
+    )
     out += ["", f"Trial balance in Fortnox ({currency}; debit +, credit −) vs expected", ""]
     out.append(f"{'account':<8}{'name':<32}{'Fortnox':>16}{'expected':>16}  ")
     for account in sorted(set(actual) | set(expected)):
         got, want = actual.get(account, 0), expected.get(account, 0)
         mark = "OK" if got == want else "DIFF"
-        out.append(f"{account:<8}{ACCOUNT_NAMES.get(account, ''):<32}"
-                   f"{format_amount(got):>16}{format_amount(want):>16}  {mark}")
-    out.append(f"{'':<8}{'sum (must be 0.00)':<32}{format_amount(sum(actual.values())):>16}"
-               f"{format_amount(sum(expected.values())):>16}")
+        out.append(
+            f"{account:<8}{ACCOUNT_NAMES.get(account, ''):<32}"
+            f"{format_amount(got):>16}{format_amount(want):>16}  {mark}"
+        )
+    out.append(
+        f"{'':<8}{'sum (must be 0.00)':<32}{format_amount(sum(actual.values())):>16}"
+        f"{format_amount(sum(expected.values())):>16}"
+    )
     out += ["", "Invariants", ""]
     for check in checks:
         out.append(f"  {'OK  ' if check.ok else 'FAIL'}  {check.name}: {check.detail}")

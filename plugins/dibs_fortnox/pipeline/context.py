@@ -39,8 +39,13 @@ def booking_settings(tenant: TenantConfig) -> BookingSettings:
     return BookingSettings(
         tenant_id=tenant.id,
         accounts=BookingAccounts(
-            sales_se=a.sales_se, sales_eu=a.sales_eu, sales_non_eu=a.sales_non_eu,
-            receivable=a.receivable, bank=a.bank, fees=a.fees, rounding=a.rounding,
+            sales_se=a.sales_se,
+            sales_eu=a.sales_eu,
+            sales_non_eu=a.sales_non_eu,
+            receivable=a.receivable,
+            bank=a.bank,
+            fees=a.fees,
+            rounding=a.rounding,
         ),
         mode_of_payment=tenant.mode_of_payment,
         voucher_series=tenant.voucher_series,

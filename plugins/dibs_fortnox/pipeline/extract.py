@@ -25,7 +25,9 @@ def extract(ctx: StepContext) -> dict[str, Any]:
     for item in listed:
         if str(item.get("date", day.isoformat()))[:10] != day.isoformat():
             # Nets filters by date already; a payout of another day is never booked here.
-            log.warning("%s: payout %s is dated %s, skipped", ctx.where(), item.get("id"), item.get("date"))
+            log.warning(
+                "%s: payout %s is dated %s, skipped", ctx.where(), item.get("id"), item.get("date")
+            )
             continue
         details = ctx.nets.get_payout(str(item["id"]))
         ctx.ledger.save_raw(tenant, "payout", str(item["id"]), day, details)
@@ -36,7 +38,11 @@ def extract(ctx: StepContext) -> dict[str, Any]:
     for payment_id in sorted(payment_ids):
         payment = ctx.nets.get_payment(payment_id)
         ctx.ledger.save_raw(tenant, "payment", payment_id, day, payment)
-    summary = {"day": day.isoformat(), "payouts": len(listed), "actions": actions,
-               "payments": len(payment_ids)}
+    summary = {
+        "day": day.isoformat(),
+        "payouts": len(listed),
+        "actions": actions,
+        "payments": len(payment_ids),
+    }
     log.info("%s: extracted %s", ctx.where(), summary)
     return summary

@@ -9,7 +9,7 @@ nothing. Every document goes through ``Poster.ensure`` (exactly once).
 from __future__ import annotations
 
 import logging
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any
 
 from dibs_fortnox import money
@@ -40,8 +40,9 @@ def _is_true(value: Any) -> bool:
 class PayoutLoader:
     """Posts one payout's documents; Fortnox is read at most once per kind of look-up."""
 
-    def __init__(self, ctx: StepContext, booking: PayoutBooking, customers: dict[str, str],
-                 poster: Poster) -> None:
+    def __init__(
+        self, ctx: StepContext, booking: PayoutBooking, customers: dict[str, str], poster: Poster
+    ) -> None:
         self.ctx = ctx
         self.booking = booking
         self.customers = customers
@@ -96,13 +97,23 @@ class PayoutLoader:
             return body
 
         kind = "credit" if doc.is_credit else "invoice"
-        what = f"credit invoice for refund {doc.external_ref}" if doc.is_credit else \
-            f"invoice for charge {doc.external_ref}"
-        return self.poster.ensure(DocumentSpec(
-            kind=kind, reference=doc.external_ref, label=what, payload=payload, lookup=lookup,
-            create=create, bookkeep=lambda n: fortnox.bookkeep_invoice(n) and None,
-            is_booked=lambda n: _is_true(fortnox.get_invoice(n).get("Booked")),
-        ))
+        what = (
+            f"credit invoice for refund {doc.external_ref}"
+            if doc.is_credit
+            else f"invoice for charge {doc.external_ref}"
+        )
+        return self.poster.ensure(
+            DocumentSpec(
+                kind=kind,
+                reference=doc.external_ref,
+                label=what,
+                payload=payload,
+                lookup=lookup,
+                create=create,
+                bookkeep=fortnox.bookkeep_invoice,
+                is_booked=lambda n: _is_true(fortnox.get_invoice(n).get("Booked")),
+            )
+        )
 
     def credited_number(self, doc: InvoiceDoc) -> str:
         """The Fortnox number of the invoice a credit invoice credits."""
@@ -135,18 +146,21 @@ class PayoutLoader:
             return None
 
         kind = "credit_payment" if invoice.is_credit else "invoice_payment"
-        return self.poster.ensure(DocumentSpec(
-            kind=kind, reference=doc.external_ref,
-            label=f"payment of {'credit invoice' if invoice.is_credit else 'invoice'} {invoice_number}",
-            payload=lambda: doc.to_payload(int(invoice_number)),
-            lookup=lookup,
-            create=lambda body: str(fortnox.create_invoice_payment(body)["Number"]),
-            bookkeep=lambda n: fortnox.bookkeep_invoice_payment(n) and None,
-            is_booked=lambda n: any(
-                str(p.get("Number")) == n and _is_true(p.get("Booked"))
-                for p in fortnox.list_invoice_payments(int(invoice_number))
-            ),
-        ))
+        return self.poster.ensure(
+            DocumentSpec(
+                kind=kind,
+                reference=doc.external_ref,
+                label=f"payment of {'credit ' * invoice.is_credit}invoice {invoice_number}",
+                payload=lambda: doc.to_payload(int(invoice_number)),
+                lookup=lookup,
+                create=lambda body: str(fortnox.create_invoice_payment(body)["Number"]),
+                bookkeep=fortnox.bookkeep_invoice_payment,
+                is_booked=lambda n: any(
+                    str(p.get("Number")) == n and _is_true(p.get("Booked"))
+                    for p in fortnox.list_invoice_payments(int(invoice_number))
+                ),
+            )
+        )
 
     # -- the payout voucher ----------------------------------------------------------------
     def voucher(self, doc: VoucherDoc) -> str:
@@ -154,7 +168,8 @@ class PayoutLoader:
 
         def lookup() -> tuple[str, bool] | None:
             found = fortnox.find_voucher_by_description(
-                doc.series, doc.transaction_date, doc.transaction_date, doc.description)
+                doc.series, doc.transaction_date, doc.transaction_date, doc.description
+            )
             return None if found is None else (voucher_id(found), True)
 
         def payload() -> dict[str, Any]:
@@ -162,12 +177,16 @@ class PayoutLoader:
             body["Voucher"]["Year"] = self.ctx.financial_year_id(doc.transaction_date)
             return body
 
-        return self.poster.ensure(DocumentSpec(
-            kind="voucher", reference=self.booking.payout_id,
-            label=f"voucher for payout {self.booking.payout_id}",
-            payload=payload, lookup=lookup,
-            create=lambda body: voucher_id(fortnox.create_voucher(body)),
-        ))
+        return self.poster.ensure(
+            DocumentSpec(
+                kind="voucher",
+                reference=self.booking.payout_id,
+                label=f"voucher for payout {self.booking.payout_id}",
+                payload=payload,
+                lookup=lookup,
+                create=lambda body: voucher_id(fortnox.create_voucher(body)),
+            )
+        )
 
 
 def ensure_customers(ctx: StepContext, specs: list[CustomerSpec], poster: Poster) -> dict[str, str]:
@@ -185,11 +204,16 @@ def ensure_customers(ctx: StepContext, specs: list[CustomerSpec], poster: Poster
         return None
 
     for spec in specs:
-        numbers[spec.key] = poster.ensure(DocumentSpec(
-            kind="customer", reference=spec.key, label=f"customer {spec.name}",
-            payload=spec.to_payload, lookup=lambda s=spec: lookup_for(s),
-            create=lambda body: str(ctx.fortnox.create_customer(body)["CustomerNumber"]),
-        ))
+        numbers[spec.key] = poster.ensure(
+            DocumentSpec(
+                kind="customer",
+                reference=spec.key,
+                label=f"customer {spec.name}",
+                payload=spec.to_payload,
+                lookup=partial(lookup_for, spec),
+                create=lambda body: str(ctx.fortnox.create_customer(body)["CustomerNumber"]),
+            )
+        )
     return numbers
 
 
@@ -230,5 +254,3 @@ def load(ctx: StepContext) -> dict[str, Any]:
     }
     log.info("%s: loaded %s", ctx.where(), summary)
     return summary
-
-

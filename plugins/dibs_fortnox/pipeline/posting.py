@@ -69,7 +69,7 @@ class DocumentSpec:
     payload: Callable[[], dict[str, Any]]
     lookup: Callable[[], tuple[str, bool] | None]
     create: Callable[[dict[str, Any]], str]
-    bookkeep: Callable[[str], None] | None = None
+    bookkeep: Callable[[str], object] | None = None
     is_booked: Callable[[str], bool] | None = None
 
 
@@ -101,8 +101,14 @@ class Poster:
         ledger, tenant, ctx = self.ctx.ledger, self.ctx.tenant.id, self.ctx
         payload = spec.payload()
         if new:
-            ledger.claim(tenant, spec.kind, spec.reference, day=ctx.day,
-                         payout_id=self.payout_id, payload_hash=payload_hash(payload))
+            ledger.claim(
+                tenant,
+                spec.kind,
+                spec.reference,
+                day=ctx.day,
+                payout_id=self.payout_id,
+                payload_hash=payload_hash(payload),
+            )
         found = spec.lookup()
         if found is not None:
             number, booked = found
@@ -116,8 +122,10 @@ class Poster:
         if state is not None and state.status in ("unknown", "failed"):
             ledger.resolve(tenant, spec.kind, spec.reference, None)
         if not ledger.begin_write(tenant, spec.kind, spec.reference):
-            raise DocumentRefused(f"{self._where(spec)}: another worker is writing this document; "
-                                  "the next try will find it")
+            raise DocumentRefused(
+                f"{self._where(spec)}: another worker is writing this document; "
+                "the next try will find it"
+            )
         try:
             number = spec.create(payload)
         except OutcomeUnknown as exc:

@@ -57,7 +57,8 @@ def preflight(ctx: StepContext, bookings: list[PayoutBooking]) -> None:
         if str(mode.get("AccountNumber")) != str(tenant.accounts.receivable):
             problems.append(
                 f"mode of payment {tenant.mode_of_payment} books to account "
-                f"{mode.get('AccountNumber')}, but accounts.receivable is {tenant.accounts.receivable}: "
+                f"{mode.get('AccountNumber')}, but accounts.receivable is "
+                f"{tenant.accounts.receivable}: "
                 "make them the same"
             )
     except NotFound:
@@ -81,8 +82,10 @@ def preflight(ctx: StepContext, bookings: list[PayoutBooking]) -> None:
     locked = (fortnox.locked_period() or {}).get("EndDate")
     first = min(_dates(bookings))
     if locked and first.isoformat() <= str(locked):
-        problems.append(f"Fortnox is locked up to {locked} but documents are dated from {first}: "
-                        "unlock the period or book these by hand")
+        problems.append(
+            f"Fortnox is locked up to {locked} but documents are dated from {first}: "
+            "unlock the period or book these by hand"
+        )
 
     if problems:
         raise ConfigError(

@@ -30,7 +30,9 @@ def reconcile(ctx: StepContext) -> dict[str, Any]:
     problems: list[str] = []
     if bookings:
         dates = [i.invoice_date for b in bookings for i in b.invoices]
-        invoices = ctx.fortnox.list_invoices(from_date=min(dates), to_date=max(dates)) if dates else []
+        invoices = (
+            ctx.fortnox.list_invoices(from_date=min(dates), to_date=max(dates)) if dates else []
+        )
         vouchers = []
         for booking in bookings:
             state = ctx.ledger.document(ctx.tenant.id, "voucher", booking.payout_id)
@@ -55,7 +57,8 @@ def reconcile(ctx: StepContext) -> dict[str, Any]:
     log.info("%s: reconciled %s", ctx.where(), summary)
     if problems or held:
         raise ReconcileFailed(
-            f"{ctx.where()}: " + "; ".join(problems + held)
+            f"{ctx.where()}: "
+            + "; ".join(problems + held)
             + ". What was bookable is booked; fix the cause and clear this run."
         )
     return summary

@@ -1,8 +1,9 @@
 """The Airflow side of a pipeline step: task context + connections → ``StepContext``.
 
 Transient failures (rate limits, 5xx, no answer, a write whose answer was lost) are
-re-raised so Airflow's retries with backoff take over; anything else is a problem a person must fix, so it fails the task at
-once with the message (no pointless retries of a refused account or a held payout).
+re-raised so Airflow's retries with backoff take over; anything else is a problem a person
+must fix, so it fails the task at once with the message (no pointless retries of a refused
+account or a held payout).
 """
 
 from __future__ import annotations

@@ -1,0 +1,1 @@
+"""``make bench``: speed and memory figures of the sandbox, the transform and the pipeline."""
