@@ -11,6 +11,7 @@ import json
 import os
 import secrets
 import shutil
+import sys
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -115,6 +116,8 @@ def airflow_env(
             "PYTHONPATH": os.pathsep.join(
                 filter(None, [str(REPO / "plugins"), env.get("PYTHONPATH")])
             ),
+            # `airflow standalone` starts its components as `airflow ...` from PATH.
+            "PATH": os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")]),
             "DIBS_FORTNOX_DB_URL": f"sqlite:///{state_db}",
             "DIBS_FORTNOX_TENANTS": env.get(
                 "DIBS_FORTNOX_TENANTS", str(REPO / "config" / "tenants.yaml")
