@@ -99,11 +99,7 @@ class World:
         return out
 
     def fortnox_writes(self) -> int:
-        return sum(
-            n
-            for key, n in self.fortnox_app.requests_by_route.items()
-            if key.split(" ")[0] in ("POST", "PUT") and " /3/" in key
-        )
+        return self.fortnox_app.api_writes()
 
     def close(self) -> None:
         self.nets.stop()

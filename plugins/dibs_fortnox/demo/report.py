@@ -27,11 +27,7 @@ def _nonzero(balances: dict[int, int]) -> dict[int, int]:
 
 def fortnox_writes(sandbox: Sandbox) -> int:
     """Writes (POST/PUT under /3/) the Fortnox emulator has received so far."""
-    return sum(
-        n
-        for key, n in sandbox.fortnox_app.requests_by_route.items()
-        if key.split(" ")[0] in ("POST", "PUT") and " /3/" in key
-    )
+    return sandbox.fortnox_app.api_writes()
 
 
 def scenario_accounts(tenant: TenantConfig) -> ScenarioAccounts:

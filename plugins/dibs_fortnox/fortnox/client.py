@@ -46,7 +46,7 @@ def _seg(value: object) -> str:
     return quote(str(value), safe="")
 
 
-def _is_true(value: Any) -> bool:
+def fortnox_true(value: Any) -> bool:
     """Fortnox booleans arrive as JSON booleans, occasionally as strings."""
     if isinstance(value, str):
         return value.strip().lower() == "true"
@@ -231,7 +231,7 @@ class FortnoxClient:
             item
             for item in self.list_invoices(external_ref1=ref)
             if str(item.get("ExternalInvoiceReference1") or "") == ref
-            and not _is_true(item.get("Cancelled"))
+            and not fortnox_true(item.get("Cancelled"))
         ]
         if len(hits) > 1:
             numbers = ", ".join(str(h.get("DocumentNumber")) for h in hits)

@@ -15,6 +15,7 @@ from typing import Any
 from dibs_fortnox import money
 from dibs_fortnox.booking.documents import InvoiceDoc, PaymentDoc, PayoutBooking, VoucherDoc
 from dibs_fortnox.booking.regions import CustomerSpec
+from dibs_fortnox.fortnox.client import fortnox_true
 from dibs_fortnox.pipeline.context import StepContext
 from dibs_fortnox.pipeline.plan import plan_day, record_held
 from dibs_fortnox.pipeline.posting import DocumentRefused, DocumentSpec, Poster, WriteCounter
@@ -31,10 +32,6 @@ def voucher_id(voucher: dict[str, Any]) -> str:
 def parse_voucher_id(handle: str) -> tuple[str, int, int | None]:
     series, number, year = handle.split("-")
     return series, int(number), int(year) if year else None
-
-
-def _is_true(value: Any) -> bool:
-    return value is True or str(value).lower() == "true"
 
 
 class PayoutLoader:
@@ -56,7 +53,7 @@ class PayoutLoader:
         found: dict[str, dict[str, Any]] = {}
         for item in self.ctx.fortnox.list_invoices(from_date=min(dates), to_date=max(dates)):
             ref = str(item.get("ExternalInvoiceReference1") or "")
-            if ref and not _is_true(item.get("Cancelled")):
+            if ref and not fortnox_true(item.get("Cancelled")):
                 found.setdefault(ref, item)
         return found
 
@@ -75,7 +72,7 @@ class PayoutLoader:
             item = self.remote_invoices.get(doc.external_ref)
             if item is None:
                 return None
-            return str(item["DocumentNumber"]), _is_true(item.get("Booked"))
+            return str(item["DocumentNumber"]), fortnox_true(item.get("Booked"))
 
         def create(payload: dict[str, Any]) -> str:
             created = fortnox.create_invoice(payload)
@@ -111,7 +108,7 @@ class PayoutLoader:
                 lookup=lookup,
                 create=create,
                 bookkeep=fortnox.bookkeep_invoice,
-                is_booked=lambda n: _is_true(fortnox.get_invoice(n).get("Booked")),
+                is_booked=lambda n: fortnox_true(fortnox.get_invoice(n).get("Booked")),
             )
         )
 
@@ -142,7 +139,7 @@ class PayoutLoader:
                     not item.get("ExternalInvoiceReference1")
                     and money.from_decimal(item["Amount"]) == doc.amount
                 ):
-                    return str(item["Number"]), _is_true(item.get("Booked"))
+                    return str(item["Number"]), fortnox_true(item.get("Booked"))
             return None
 
         kind = "credit_payment" if invoice.is_credit else "invoice_payment"
@@ -156,7 +153,7 @@ class PayoutLoader:
                 create=lambda body: str(fortnox.create_invoice_payment(body)["Number"]),
                 bookkeep=fortnox.bookkeep_invoice_payment,
                 is_booked=lambda n: any(
-                    str(p.get("Number")) == n and _is_true(p.get("Booked"))
+                    str(p.get("Number")) == n and fortnox_true(p.get("Booked"))
                     for p in fortnox.list_invoice_payments(int(invoice_number))
                 ),
             )

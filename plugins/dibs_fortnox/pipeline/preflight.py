@@ -9,10 +9,10 @@ half-way, and the message tells the bookkeeper exactly what to change in Fortnox
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from dibs_fortnox.booking.documents import PayoutBooking
 from dibs_fortnox.errors import ConfigError, NotFound
+from dibs_fortnox.fortnox.client import fortnox_true
 from dibs_fortnox.pipeline.context import StepContext
 
 
@@ -33,10 +33,6 @@ def _accounts(bookings: list[PayoutBooking]) -> set[int]:
     return found
 
 
-def _is_true(value: Any) -> bool:
-    return value is True or str(value).lower() == "true"
-
-
 def preflight(ctx: StepContext, bookings: list[PayoutBooking]) -> None:
     """Raise ``ConfigError`` listing every problem that would make Fortnox refuse a write."""
     if not bookings:
@@ -49,7 +45,7 @@ def preflight(ctx: StepContext, bookings: list[PayoutBooking]) -> None:
         account = accounts.get(number)
         if account is None:
             problems.append(f"account {number} does not exist in Fortnox: add it to the chart")
-        elif not _is_true(account.get("Active", True)):
+        elif not fortnox_true(account.get("Active", True)):
             problems.append(f"account {number} is not active in Fortnox: activate it")
 
     try:
@@ -71,7 +67,7 @@ def preflight(ctx: StepContext, bookings: list[PayoutBooking]) -> None:
     chosen = series.get(tenant.voucher_series)
     if chosen is None:
         problems.append(f"voucher series {tenant.voucher_series} does not exist in Fortnox")
-    elif not _is_true(chosen.get("Manual")):
+    elif not fortnox_true(chosen.get("Manual")):
         problems.append(f"voucher series {tenant.voucher_series} does not allow manual vouchers")
 
     for day in sorted(_dates(bookings)):

@@ -148,11 +148,22 @@ class FortnoxApp(EmulatorApp):
                 "vouchers": [voucher_full(v) for v in book.vouchers.values()],
             }
 
+    def api_writes(self) -> int:
+        """POST and PUT requests received on the /3/ API, accepted or not (token calls excluded).
+
+        The exactly-once tests and the demo compare this before and after a re-run.
+        """
+        return sum(
+            count for key, count in self.requests_by_route.items()
+            if key.split(" ", 1)[0] in ("POST", "PUT") and " /3/" in key
+        )
+
     def stats(self) -> dict[str, Any]:
         return {
             "rate_limited": self.limiter.refused,
             "tokens_issued": self.tokens.issued,
             "accepted_writes": len(self.journal),
+            "api_writes": self.api_writes(),
         }
 
     def _book(self, tenant_id: str) -> Book:
