@@ -62,7 +62,12 @@ class PayoutLoader:
         for invoice in self.booking.invoices:
             number = self.invoice(invoice)
             self.payment(payments[invoice.external_ref], invoice, number)
-        self.voucher(self.booking.voucher)
+        if self.booking.voucher.rows:
+            self.voucher(self.booking.voucher)
+        else:  # every amount of the payout nets to zero: Fortnox refuses an empty voucher
+            log.info(
+                "%s: payout %s moves no money, no voucher", self.ctx.where(), self.booking.payout_id
+            )
 
     # -- invoices and credit invoices ------------------------------------------------------
     def invoice(self, doc: InvoiceDoc) -> str:
@@ -230,15 +235,14 @@ def load(ctx: StepContext) -> dict[str, Any]:
     counter = WriteCounter()
     customers: dict[str, str] = {}
     for booking in todo:
-        poster = Poster(ctx, booking.payout_id)
-        poster.counter = counter
+        poster = Poster(ctx, booking.payout_id, counter)
         needed = [c for c in booking.customers if c.key not in customers]
         customers.update(ensure_customers(ctx, needed, poster))
         PayoutLoader(ctx, booking, customers, poster).post()
         ctx.ledger.record_payout(ctx.tenant.id, ctx.day, booking.payout_id, "booked")
-    for booking in plan.bookings:
-        if booking not in todo:
-            ctx.ledger.record_payout(ctx.tenant.id, ctx.day, booking.payout_id, "booked")
+    done_before = {b.payout_id for b in plan.bookings} - {b.payout_id for b in todo}
+    for payout_id in sorted(done_before):
+        ctx.ledger.record_payout(ctx.tenant.id, ctx.day, payout_id, "booked")
     summary = {
         "day": ctx.day.isoformat(),
         "payouts_booked": len(plan.bookings),

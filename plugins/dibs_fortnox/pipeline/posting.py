@@ -76,10 +76,12 @@ class DocumentSpec:
 class Poster:
     """Posts documents for one tenant and day, recording every step in the state database."""
 
-    def __init__(self, ctx: StepContext, payout_id: str | None) -> None:
+    def __init__(
+        self, ctx: StepContext, payout_id: str | None, counter: WriteCounter | None = None
+    ) -> None:
         self.ctx = ctx
         self.payout_id = payout_id
-        self.counter = WriteCounter()
+        self.counter = counter or WriteCounter()
 
     def _where(self, spec: DocumentSpec) -> str:
         payout = f", payout {self.payout_id}" if self.payout_id else ""

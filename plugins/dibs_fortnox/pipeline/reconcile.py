@@ -35,6 +35,8 @@ def reconcile(ctx: StepContext) -> dict[str, Any]:
         )
         vouchers = []
         for booking in bookings:
+            if not booking.voucher.rows:
+                continue  # the payout moved no money: no voucher was posted
             state = ctx.ledger.document(ctx.tenant.id, "voucher", booking.payout_id)
             if state is None or not state.fortnox_id:
                 problems.append(f"payout {booking.payout_id}: no voucher recorded as posted")
