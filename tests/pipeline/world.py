@@ -23,6 +23,7 @@ from dibs_fortnox.sandbox.nets import NetsApp
 from dibs_fortnox.sandbox.scenario import Scenario, ScenarioConfig, generate
 from dibs_fortnox.sandbox.server import SandboxServer
 from dibs_fortnox.tenants import Accounts, TenantConfig
+from tests.databases import database_url
 
 TENANT = TenantConfig(
     id="demo",
@@ -116,9 +117,13 @@ def make_world(
     deposit_every_days: int = 2,
     rate_limit: bool = False,
     mutate: Callable[[Scenario], None] | None = None,
+    db_url: str | None = None,
     **config: Any,
 ) -> World:
-    """Start both emulators with a fresh scenario; ``mutate`` may damage it first."""
+    """Start both emulators with a fresh scenario; ``mutate`` may damage it first.
+
+    ``db_url`` is the state database (default: SQLite in ``tmp_path``).
+    """
     scenario = generate(
         ScenarioConfig(
             seed=seed,
@@ -139,7 +144,7 @@ def make_world(
     fortnox_app = FortnoxApp(seed=seed, rate_limit=rate_limit)
     fortnox_app.add_company(demo_company(tenant_id=TENANT.id))
     fortnox_app.add_client("demo-client", "s3cret-for-tests", tenant_ids=[TENANT.id])
-    db_url = f"sqlite:///{tmp_path / 'state.db'}"
+    db_url = db_url or f"sqlite:///{tmp_path / 'state.db'}"
     return World(
         scenario,
         nets_app,
@@ -151,9 +156,10 @@ def make_world(
     )
 
 
-def world_fixture(tmp_path: Path, **kwargs: Any) -> Iterator[World]:
-    world = make_world(tmp_path, **kwargs)
-    try:
-        yield world
-    finally:
-        world.close()
+def world_fixture(tmp_path: Path, backend: str = "sqlite", **kwargs: Any) -> Iterator[World]:
+    with database_url(backend, tmp_path) as url:
+        world = make_world(tmp_path, db_url=url, **kwargs)
+        try:
+            yield world
+        finally:
+            world.close()

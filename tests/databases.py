@@ -1,0 +1,54 @@
+"""Test databases: SQLite in a temporary folder, and a real Postgres when one is configured.
+
+Postgres cases exist only when ``DIBS_FORTNOX_TEST_PG_URL`` is set (CI starts one): the
+parameter list is built from the environment, so nothing is skipped. Each Postgres case
+gets its own new database, created through the server's ``postgres`` maintenance database
+and dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+PG_URL_ENV = "DIBS_FORTNOX_TEST_PG_URL"
+
+
+def backends() -> list[object]:
+    """``sqlite`` always, ``postgresql`` when a server is configured (for ``params=``)."""
+    params: list[object] = [pytest.param("sqlite", id="sqlite")]
+    if os.environ.get(PG_URL_ENV):
+        params.append(pytest.param("postgresql", id="postgres", marks=pytest.mark.postgres))
+    return params
+
+
+@contextmanager
+def postgres_database(prefix: str = "dibs_test") -> Iterator[str]:
+    """A new, empty Postgres database on the configured server; dropped afterwards."""
+    server = sa.make_url(os.environ[PG_URL_ENV])
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@contextmanager
+def database_url(backend: str, tmp_path: Path, name: str = "state.db") -> Iterator[str]:
+    """The URL of an empty database of ``backend``."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / name}"
+        return
+    with postgres_database() as url:
+        yield url
