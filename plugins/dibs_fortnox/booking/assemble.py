@@ -11,7 +11,8 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import NamedTuple
+from itertools import groupby
+from typing import Any, NamedTuple
 
 import pandas as pd
 
@@ -43,16 +44,28 @@ class TransformWarning(NamedTuple):
         return f"payout {self.payout_id}, {self.external_ref}: {self.message}"
 
 
-def _invoice(group: pd.DataFrame, notes: dict[str, tuple[str, ...]]) -> InvoiceDoc:
-    head = group.iloc[0]
-    ref = str(head["external_ref"])
+def _records_by_payout(frame: pd.DataFrame, order: list[str]) -> dict[str, list[Any]]:
+    """The frame's rows as records, sorted by ``order`` and grouped by payout id.
+
+    One pass over the whole frame: filtering and sorting it again for every payout made
+    assembling a day of 20,000 payments take most of a minute.
+    """
+    grouped: dict[str, list[Any]] = {}
+    for record in frame.sort_values(["payout_id", *order], kind="stable").itertuples(index=False):
+        grouped.setdefault(str(record.payout_id), []).append(record)
+    return grouped
+
+
+def _invoice(rows: list[Any], notes: dict[str, tuple[str, ...]]) -> InvoiceDoc:
+    head = rows[0]
+    ref = str(head.external_ref)
     return InvoiceDoc(
         external_ref=ref,
-        payment_id=str(head["payment_id"]),
-        order_reference=str(head["order_reference"]),
-        invoice_date=head["invoice_date"],
-        currency=str(head["currency"]),
-        customer=customer_spec_for_key(str(head["customer"])),
+        payment_id=str(head.payment_id),
+        order_reference=str(head.order_reference),
+        invoice_date=head.invoice_date,
+        currency=str(head.currency),
+        customer=customer_spec_for_key(str(head.customer)),
         rows=tuple(
             InvoiceRow(
                 account=int(r.account),
@@ -61,10 +74,10 @@ def _invoice(group: pd.DataFrame, notes: dict[str, tuple[str, ...]]) -> InvoiceD
                 vat_percent=int(r.vat_percent),
                 description=str(r.description),
             )
-            for r in group.sort_values("row").itertuples()
+            for r in rows
         ),
-        amount=int(head["amount"]),
-        credits=str(head["credits"]) if head["kind"] == "credit" else None,
+        amount=int(head.amount),
+        credits=str(head.credits) if head.kind == "credit" else None,
         warnings=notes.get(ref, ()),
     )
 
@@ -91,13 +104,17 @@ def bookings_from_frames(
     notes: dict[str, tuple[str, ...]] = {}
     for warning in warnings:
         notes[warning.external_ref] = notes.get(warning.external_ref, ()) + (warning.message,)
+    invoice_rows = _records_by_payout(invoices, ["seq", "row"])
+    payment_rows = _records_by_payout(payments, ["seq"])
+    voucher_rows = _records_by_payout(vouchers, ["row"])
     result = []
     for payout in payouts:
         pid = payout.payout_id
-        rows = invoices[invoices["payout_id"] == pid]
-        docs = [_invoice(group, notes) for _, group in rows.groupby("seq", sort=True)]
+        docs = [
+            _invoice(list(group), notes)
+            for _, group in groupby(invoice_rows.get(pid, []), key=lambda r: r.seq)
+        ]
         docs.sort(key=lambda d: d.is_credit)  # stable: invoices before credits
-        pays = payments[payments["payout_id"] == pid].sort_values("seq")
         payment_docs = tuple(
             PaymentDoc(
                 external_ref=str(p.external_ref),
@@ -107,17 +124,15 @@ def bookings_from_frames(
                 mode_of_payment=str(p.mode_of_payment),
                 account=int(p.account),
             )
-            for p in pays.itertuples()
+            for p in payment_rows.get(pid, [])
         )
-        vrows = vouchers[vouchers["payout_id"] == pid].sort_values("row")
+        vrows = voucher_rows.get(pid, [])
         voucher = VoucherDoc(
             payout_id=pid,
-            series=str(vrows["series"].iloc[0]) if len(vrows) else series,
+            series=str(vrows[0].series) if vrows else series,
             transaction_date=payout.day,
             description=voucher_description(pid),
-            rows=tuple(
-                VoucherRow(int(v.account), int(v.debit), int(v.credit)) for v in vrows.itertuples()
-            ),
+            rows=tuple(VoucherRow(int(v.account), int(v.debit), int(v.credit)) for v in vrows),
         )
         result.append(PayoutBooking(payout, tuple(docs), payment_docs, voucher))
     return result
