@@ -34,7 +34,7 @@ demo: venv
 	$(PY) -m dibs_fortnox.demo
 
 sandbox: venv
-	$(PY) -m dibs_fortnox.sandbox
+	$(PY) -m dibs_fortnox.sandbox $(SANDBOX_ARGS)
 
 airflow: venv
 	$(PY) -m dibs_fortnox.demo --standalone
