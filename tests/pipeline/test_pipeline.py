@@ -129,6 +129,30 @@ def _check_held(world: World, broken: dict[str, Any]) -> None:
     assert "1.00" in (held[0].reason or "")
 
 
+def test_each_run_is_recorded_with_its_summary(world: World) -> None:
+    day = world.payout_days()[0]
+    world.run_day(day)
+    [run] = world.ledger.runs("demo", day)
+    assert run.status == "success" and run.finished_at is not None
+    assert run.summary is not None and run.summary["invariants"] == "OK"
+
+
+def test_held_payout_finishes_the_run_as_held(tmp_path: Path) -> None:
+    def overstate(scenario: Scenario) -> None:
+        first = min(scenario.payouts, key=lambda p: str(p["date"]))
+        first["fees"] = int(first["fees"]) + 1
+
+    world = make_world(tmp_path, mutate=overstate)
+    try:
+        day = world.payout_days()[0]
+        with pytest.raises(ReconcileFailed):
+            world.run_day(day)
+        [run] = world.ledger.runs("demo", day)
+        assert run.status == "held" and "held" in str(run.summary)
+    finally:
+        world.close()
+
+
 def test_load_without_extract_posts_nothing(world: World) -> None:
     day = world.payout_days()[0]
     summary = load(world.context(day))

@@ -13,10 +13,7 @@ from dibs_fortnox.fortnox.client import FortnoxClient
 from dibs_fortnox.ledger import Ledger
 from dibs_fortnox.nets.client import NetsClient
 from dibs_fortnox.pipeline.context import StepContext
-from dibs_fortnox.pipeline.extract import extract
-from dibs_fortnox.pipeline.load import load
-from dibs_fortnox.pipeline.plan import transform_step
-from dibs_fortnox.pipeline.reconcile import reconcile
+from dibs_fortnox.pipeline.steps import STEPS, execute
 from dibs_fortnox.ratelimit import SlidingWindowLimiter
 from dibs_fortnox.sandbox.fortnox import FortnoxApp, demo_company
 from dibs_fortnox.sandbox.nets import NetsApp
@@ -79,23 +76,11 @@ class World:
             fortnox_factory=self.fortnox_client,
         )
 
-    def run_day(
-        self,
-        day: date,
-        steps: tuple[Callable[[StepContext], dict[str, Any]], ...] = (
-            extract,
-            transform_step,
-            load,
-            reconcile,
-        ),
-    ) -> dict[str, Any]:
-        ctx = self.context(day)
+    def run_day(self, day: date, steps: tuple[str, ...] = tuple(STEPS)) -> dict[str, Any]:
+        """Run the steps of one day as the DAG does (one context per task)."""
         out: dict[str, Any] = {}
-        for step in steps:
-            try:
-                out[step.__name__] = step(ctx)
-            finally:
-                ctx.finish()
+        for name in steps:
+            out[name] = execute(self.context(day), name)
         self.summaries.append(out)
         return out
 

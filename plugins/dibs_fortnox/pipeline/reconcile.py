@@ -20,7 +20,17 @@ log = logging.getLogger(__name__)
 
 
 class ReconcileFailed(DibsFortnoxError):
-    """Fortnox does not hold what the day's payouts say, or a payout is held."""
+    """Fortnox does not hold what the day's payouts say, or a payout is held.
+
+    Attributes:
+        summary: the day's summary, for the run record.
+        held_only: True when Fortnox agrees and only held payouts remain.
+    """
+
+    def __init__(self, message: str, summary: dict[str, Any], held_only: bool) -> None:
+        super().__init__(message)
+        self.summary = summary
+        self.held_only = held_only
 
 
 def reconcile(ctx: StepContext) -> dict[str, Any]:
@@ -61,6 +71,8 @@ def reconcile(ctx: StepContext) -> dict[str, Any]:
         raise ReconcileFailed(
             f"{ctx.where()}: "
             + "; ".join(problems + held)
-            + ". What was bookable is booked; fix the cause and clear this run."
+            + ". What was bookable is booked; fix the cause and clear this run.",
+            summary,
+            held_only=not problems,
         )
     return summary

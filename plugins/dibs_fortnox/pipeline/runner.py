@@ -9,7 +9,7 @@ account or a held payout).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -19,21 +19,12 @@ from dibs_fortnox.errors import DibsFortnoxError, OutcomeUnknown, Transient
 from dibs_fortnox.hooks import FortnoxHook, NetsEasyHook
 from dibs_fortnox.ledger import Ledger
 from dibs_fortnox.pipeline.context import StepContext, db_url
-from dibs_fortnox.pipeline.extract import extract
-from dibs_fortnox.pipeline.load import load
-from dibs_fortnox.pipeline.plan import transform_step
-from dibs_fortnox.pipeline.reconcile import reconcile
+from dibs_fortnox.pipeline.steps import execute
 from dibs_fortnox.schedule import booking_day
 from dibs_fortnox.tenants import load_tenants
 
 log = logging.getLogger(__name__)
 
-STEPS: dict[str, Callable[[StepContext], dict[str, Any]]] = {
-    "extract": extract,
-    "transform": transform_step,
-    "load": load,
-    "reconcile": reconcile,
-}
 PAYMENT_CACHE_AGE = timedelta(hours=1)
 
 
@@ -58,11 +49,7 @@ def context_for(tenant_id: str, context: Mapping[str, Any]) -> StepContext:
 def run_step(step: str, tenant_id: str, context: Mapping[str, Any]) -> dict[str, Any]:
     """Run one step for a tenant inside an Airflow task; return its summary (an XCom)."""
     try:
-        ctx = context_for(tenant_id, context)
-        try:
-            return STEPS[step](ctx)
-        finally:
-            ctx.finish()
+        return execute(context_for(tenant_id, context), step)
     except (Transient, OutcomeUnknown):
         raise  # Airflow retries; an unknown outcome is looked up before anything is resent
     except DibsFortnoxError as exc:
