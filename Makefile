@@ -43,7 +43,7 @@ bench: venv
 	$(PY) -m benchmarks
 
 lint: venv
-	$(PY) -m ruff check plugins dags tests
+	$(PY) -m ruff check plugins dags tests benchmarks
 	$(PY) -m mypy plugins/dibs_fortnox
 
 lock:
