@@ -14,6 +14,7 @@ from typing import Any
 
 from dibs_fortnox import money
 from dibs_fortnox.booking.documents import InvoiceDoc, PaymentDoc, PayoutBooking, VoucherDoc
+from dibs_fortnox.booking.invariants import fortnox_ore
 from dibs_fortnox.booking.regions import CustomerSpec
 from dibs_fortnox.fortnox.client import fortnox_true
 from dibs_fortnox.pipeline.context import StepContext
@@ -73,24 +74,36 @@ class PayoutLoader:
     def invoice(self, doc: InvoiceDoc) -> str:
         fortnox = self.ctx.fortnox
 
+        totals: dict[str, int] = {}  # what Fortnox computed, by invoice number
+
         def lookup() -> tuple[str, bool] | None:
             item = self.remote_invoices.get(doc.external_ref)
             if item is None:
                 return None
-            return str(item["DocumentNumber"]), fortnox_true(item.get("Booked"))
+            number = str(item["DocumentNumber"])
+            totals[number] = fortnox_ore(item.get("Total") or 0)
+            return number, fortnox_true(item.get("Booked"))
 
         def create(payload: dict[str, Any]) -> str:
             created = fortnox.create_invoice(payload)
             number = str(created["DocumentNumber"])
             self.fresh_invoices.add(number)
-            total = money.from_decimal(created.get("Total", money.to_decimal(doc.total)))
-            if total != doc.total:
+            totals[number] = fortnox_ore(created.get("Total") or 0)
+            return number
+
+        def bookkeep(number: str) -> None:
+            # Bookkeeping makes an invoice final; one whose total is not what Nets charged
+            # would leave the receivable open, so it stays unbookkept for a person.
+            if number not in totals:
+                totals[number] = fortnox_ore(fortnox.get_invoice(number).get("Total") or 0)
+            if totals[number] != doc.total:
                 raise DocumentRefused(
                     f"{self.ctx.where()}: Fortnox computed invoice {number} for "
-                    f"{doc.external_ref} as {money.format_amount(total)} but Nets charged "
-                    f"{money.format_amount(doc.total)}: left unbookkept for a person to check"
+                    f"{doc.external_ref} as {money.format_amount(totals[number])} but the "
+                    f"documents say {money.format_amount(doc.total)}: left unbookkept for a "
+                    "person to check"
                 )
-            return number
+            fortnox.bookkeep_invoice(number)
 
         def payload() -> dict[str, Any]:
             credited = self.credited_number(doc) if doc.is_credit else None
@@ -112,7 +125,7 @@ class PayoutLoader:
                 payload=payload,
                 lookup=lookup,
                 create=create,
-                bookkeep=fortnox.bookkeep_invoice,
+                bookkeep=bookkeep,
                 is_booked=lambda n: fortnox_true(fortnox.get_invoice(n).get("Booked")),
             )
         )
