@@ -50,6 +50,8 @@ def day_lines(ledger: Ledger, tenant: str, runs: list[dict[str, str]]) -> list[D
             d.kind for d in ledger.documents(tenant, day=day) if d.status in ("posted", "bookkept")
         )
         payouts = ledger.payouts(tenant, day)
+        done = [r.summary for r in ledger.runs(tenant, day) if r.status == "success" and r.summary]
+        figures = done[-1] if done else {}
         lines.append(
             DayLine(
                 day=run["day"],
@@ -60,6 +62,8 @@ def day_lines(ledger: Ledger, tenant: str, runs: list[dict[str, str]]) -> list[D
                 payments=kinds["invoice_payment"] + kinds["credit_payment"],
                 vouchers=kinds["voucher"],
                 held=sum(1 for p in payouts if p.status == "held"),
+                bank=int(figures.get("bank", 0)),
+                fees=int(figures.get("fees", 0)),
             )
         )
     return lines

@@ -30,7 +30,8 @@ ACCOUNT_NAMES = {
 
 @dataclass(frozen=True)
 class DayLine:
-    """What one day's run did."""
+    """What one day's run did; ``bank`` and ``fees`` in öre (what reached the bank, net of
+    the merchant's deposits, and the card fees)."""
 
     day: str
     state: str
@@ -40,6 +41,11 @@ class DayLine:
     payments: int
     vouchers: int
     held: int
+    bank: int = 0
+    fees: int = 0
+
+
+_COUNTS = ("payouts", "invoices", "credits", "payments", "vouchers", "held", "bank", "fees")
 
 
 @dataclass(frozen=True)
@@ -80,25 +86,15 @@ def render(
     out = ["", "DIBS-Fortnox demo: Nets Easy payouts booked in Fortnox", "=" * 56, ""]
     out.append(
         f"{'day':<12}{'run':<10}{'payouts':>8}{'invoices':>10}{'credits':>9}"
-        f"{'payments':>10}{'vouchers':>10}{'held':>6}"
+        f"{'payments':>10}{'vouchers':>10}{'held':>6}{'to bank':>14}{'fees':>11}"
     )
-    for d in days:
+    total = DayLine("total", "", *(sum(getattr(d, f) for d in days) for f in _COUNTS))
+    for d in [*days, total]:
         out.append(
             f"{d.day:<12}{d.state:<10}{d.payouts:>8}{d.invoices:>10}{d.credits:>9}"
             f"{d.payments:>10}{d.vouchers:>10}{d.held:>6}"
+            f"{format_amount(d.bank):>14}{format_amount(d.fees):>11}"
         )
-    total = DayLine(
-        "total",
-        "",
-        *(
-            sum(getattr(d, f) for d in days)
-            for f in ("payouts", "invoices", "credits", "payments", "vouchers", "held")
-        ),
-    )
-    out.append(
-        f"{total.day:<22}{total.payouts:>8}{total.invoices:>10}{total.credits:>9}"
-        f"{total.payments:>10}{total.vouchers:>10}{total.held:>6}"
-    )
     out += ["", f"Trial balance in Fortnox ({currency}; debit +, credit −) vs expected", ""]
     out.append(f"{'account':<8}{'name':<32}{'Fortnox':>16}{'expected':>16}  ")
     for account in sorted(set(actual) | set(expected)):
