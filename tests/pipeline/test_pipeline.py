@@ -14,12 +14,8 @@ from dibs_fortnox.pipeline.load import load
 from dibs_fortnox.pipeline.reconcile import ReconcileFailed
 from dibs_fortnox.sandbox.faults import FaultRule
 from dibs_fortnox.sandbox.scenario import Scenario
-from dibs_fortnox.sandbox.scenario_expected import ScenarioAccounts, expected_trial_balance
+from dibs_fortnox.sandbox.scenario_expected import ScenarioAccounts, expected_trial_balance, nonzero
 from tests.pipeline.world import World, make_world
-
-
-def nonzero(balances: dict[int, int]) -> dict[int, int]:
-    return {account: amount for account, amount in balances.items() if amount}
 
 
 def expected(world: World) -> dict[int, int]:

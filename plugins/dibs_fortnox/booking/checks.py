@@ -101,17 +101,22 @@ def _currency_reason(payout: Payout, payment: Payment) -> list[str]:
     ]
 
 
+def _surcharge_reason(what: str, surcharge: int, currency: str) -> list[str]:
+    if not surcharge:
+        return []
+    return [
+        f"{what} has a surcharge of {format_amount(surcharge)} {currency}; "
+        "surcharges are not booked yet, book this payout by hand"
+    ]
+
+
 def charge_reasons(
     payout: Payout, payment: Payment, charge: Charge, region: Region | None
 ) -> list[str]:
     """Check a matched charge: currency, surcharge, country, VAT rates and line sums."""
     what = f"charge {charge.charge_id} of payment {payment.payment_id}"
     reasons = _currency_reason(payout, payment) + _region_reason(payment, region)
-    if charge.surcharge:
-        reasons.append(
-            f"{what} has a surcharge of {format_amount(charge.surcharge)} {payout.currency}; "
-            "surcharges are not booked yet, book this payout by hand"
-        )
+    reasons += _surcharge_reason(what, charge.surcharge, payout.currency)
     if not charge.lines:
         reasons.append(f"{what} has no order lines, so no invoice rows; book it by hand")
     else:
@@ -125,11 +130,7 @@ def refund_reasons(
     """Check a matched refund like a charge; a refund without lines is checked later."""
     what = f"refund {refund.refund_id} of payment {payment.payment_id}"
     reasons = _currency_reason(payout, payment) + _region_reason(payment, region)
-    if refund.surcharge:
-        reasons.append(
-            f"{what} has a surcharge of {format_amount(refund.surcharge)} {payout.currency}; "
-            "surcharges are not booked yet, book this payout by hand"
-        )
+    reasons += _surcharge_reason(what, refund.surcharge, payout.currency)
     if refund.lines:
         reasons += _line_reasons(what, refund.lines, refund.amount, payout.currency)
     return reasons

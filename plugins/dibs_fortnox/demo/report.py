@@ -11,7 +11,11 @@ from dibs_fortnox.demo.environment import Sandbox
 from dibs_fortnox.demo.summary import Check, DayLine, render, trial_balance_checks
 from dibs_fortnox.ledger import Ledger
 from dibs_fortnox.money import format_amount
-from dibs_fortnox.sandbox.scenario_expected import ScenarioAccounts, expected_trial_balance
+from dibs_fortnox.sandbox.scenario_expected import (
+    ScenarioAccounts,
+    expected_trial_balance,
+    nonzero,
+)
 from dibs_fortnox.tenants import TenantConfig
 
 
@@ -19,10 +23,6 @@ from dibs_fortnox.tenants import TenantConfig
 class Report:
     text: str
     ok: bool
-
-
-def _nonzero(balances: dict[int, int]) -> dict[int, int]:
-    return {account: amount for account, amount in balances.items() if amount}
 
 
 def fortnox_writes(sandbox: Sandbox) -> int:
@@ -101,7 +101,7 @@ def gather_report(
         ),
         Check(
             "trial balance equals the scenario's own computation, to the öre",
-            _nonzero(actual) == _nonzero(expected),
+            nonzero(actual) == nonzero(expected),
             f"{len(expected)} accounts compared",
         ),
         Check(

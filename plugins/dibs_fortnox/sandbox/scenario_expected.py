@@ -114,3 +114,12 @@ def _settled_lines(payment: JsonDict, kind: str, source_id: str | None) -> list[
             lines: list[JsonDict] = entry["orderItems"]
             return lines
     raise KeyError(f"payment {payment['paymentId']} has no {kind.lower()} {source_id}")
+
+
+def nonzero(balances: dict[int, int]) -> dict[int, int]:
+    """Balances without the zero accounts, to compare with Fortnox's trial balance.
+
+    ``expected_trial_balance`` lists every account it knows, zeros included, while Fortnox
+    lists the accounts a voucher touched; an account at zero means the same in both.
+    """
+    return {account: amount for account, amount in balances.items() if amount}
