@@ -30,9 +30,32 @@ And some of our own, for the same reason:
 - 404 and 5xx bodies use the documented ``{"message", "code", "source"}`` shape; an
   injected fault's body is rewritten into it too.
 
+The as-of clock (issue 6, "data that changes between runs"). Real Nets data changes over
+time; ``app.set_now(instant)`` (or ``POST /_sandbox/clock {"now": "…+00:00"}``, read back
+with ``GET /_sandbox/clock``) makes the emulator serve everything as it stood at that
+instant. ``None``, the default, is the end of time: every payment and payout in its final
+state, exactly as stored. The view is computed per request; the stored dicts never change.
+
+- A payment whose ``created`` is after ``now`` is 404 (and not counted by the hourly limit).
+- A charge whose ``created`` is after ``now`` is left out.
+- A refund is requested at its private ``_requestedAt`` (state ``Pending``,
+  ``lastUpdated`` = that instant) and becomes ``Completed``/``Cancelled`` at its
+  ``lastUpdated``; before ``_requestedAt`` it is not there. Without ``_requestedAt`` it
+  appears in its final state at ``lastUpdated``.
+- ``summary.chargedAmount`` and ``refundedAmount`` drop what is not visible or not yet
+  ``Completed``; zero keys are left out as always.
+- A payout is listed, and its details served, from its private ``_publishedAt`` on
+  (default: 00:00 Europe/Stockholm of its ``date``; ``clock.publish_instant``). A late
+  payout carries a later ``_publishedAt``. The list's ``numberOfPayouts`` counts only the
+  published ones.
+- Keys starting with ``_`` are the timeline's private data: they are never served.
+
+``clock`` (the constructor argument) is another clock: it only drives the rate-limit window.
+
 Example:
     >>> app = NetsApp(mode="live")
     >>> app.add_merchant("live-secret-key-" + "0" * 32, payments=[], payouts=[])
+    >>> app.set_now(run_instant(date(2026, 11, 2)))   # as the 2 November run sees it
     >>> with SandboxServer(app) as server:      # doctest: +SKIP
     ...     requests.get(server.url + "/report/v1/payouts?fromDate=2026-11-01&toDate=2026-11-02",
     ...                  headers={"Authorization": "live-secret-key-" + "0" * 32})
@@ -40,15 +63,25 @@ Example:
 
 from __future__ import annotations
 
+import json
 import math
 import threading
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Literal
 
+from dibs_fortnox.sandbox.clock import (
+    PRIVATE_PREFIX,
+    PUBLISHED_AT,
+    REQUESTED_AT,
+    parse_instant,
+    publish_instant,
+    run_instant,
+    to_utc,
+)
 from dibs_fortnox.sandbox.router import Request, Response
 from dibs_fortnox.sandbox.server import EmulatorApp
 
@@ -57,6 +90,12 @@ Mode = Literal["live", "test"]
 _KEY_PREFIX: dict[str, str] = {"live": "live-secret-key-", "test": "test-secret-key-"}
 _PAYMENT_ROUTE = "/v1/payments/{paymentId}"
 _DEFAULT_PAGE_SIZE = 100
+_CLOCK_ROUTE = "/_sandbox/clock"
+
+__all__ = [
+    "PRIVATE_PREFIX", "PUBLISHED_AT", "REQUESTED_AT", "NetsApp", "payout_published_at",
+    "public", "run_instant",
+]  # fmt: skip
 
 
 @dataclass
@@ -88,6 +127,7 @@ class NetsApp(EmulatorApp):
         mode: ``live`` accepts only ``live-secret-key-…`` keys, ``test`` only ``test-…``.
         seed: seed of the fault injector.
         clock: seconds (any epoch); tests pass a fake one to move the rate-limit window.
+            It has nothing to do with the as-of time (``now``) the data is served at.
         payment_get_limit: retrievals of one payment allowed per rolling window.
         window_s: the rolling window of that limit (an hour, as documented).
     """
@@ -113,6 +153,10 @@ class NetsApp(EmulatorApp):
         self._lock = threading.Lock()
         self.payment_gets: Counter[str] = Counter()
         self.payment_gets_throttled = 0
+        self._now: datetime | None = None
+        self.router.route("GET", _CLOCK_ROUTE)(self._get_clock)
+        self.router.route("POST", _CLOCK_ROUTE)(self._set_clock)
+        self.router.route("PUT", _CLOCK_ROUTE)(self._set_clock)
         self.router.route("GET", "/report/v1/payouts")(self._list_payouts)
         self.router.route("GET", "/report/v1/payouts/{payoutId}")(self._payout_details)
         self.router.route("GET", _PAYMENT_ROUTE)(self._get_payment)
@@ -142,6 +186,40 @@ class NetsApp(EmulatorApp):
         with self._lock:
             self._merchants[secret_key] = merchant
 
+    # -- the as-of clock -----------------------------------------------------------------
+    @property
+    def now(self) -> datetime | None:
+        """The instant the data is served as of (aware UTC); None is the end of time."""
+        return self._now
+
+    def set_now(self, now: datetime | None) -> None:
+        """Serve the data as it stood at ``now`` (aware; kept in UTC), or final with None.
+
+        Raises:
+            ValueError: ``now`` is naive (its zone would be a guess).
+        """
+        self._now = None if now is None else to_utc(now)
+
+    def _get_clock(self, request: Request) -> Response:
+        return self._clock_body()
+
+    def _set_clock(self, request: Request) -> Response:
+        try:
+            body = json.loads(request.body or b"null")
+            if not isinstance(body, dict) or "now" not in body:
+                raise ValueError('send {"now": "<ISO 8601 instant with offset>"} or {"now": null}')
+            raw = body["now"]
+            if raw is not None and not isinstance(raw, str):
+                raise ValueError("now must be an ISO 8601 string or null")
+            self.set_now(None if raw is None else datetime.fromisoformat(raw))
+        except ValueError as bad:
+            return Response.json(400, {"errors": {"now": [str(bad)]}})
+        return self._clock_body()
+
+    def _clock_body(self) -> Response:
+        now = self._now
+        return Response.json(200, {"now": None if now is None else now.isoformat()})
+
     # -- admission: auth, then the per-payment hourly limit -----------------------------
     def _merchant_for(self, request: Request) -> _Merchant | None:
         key = request.header("Authorization")
@@ -156,7 +234,8 @@ class NetsApp(EmulatorApp):
         if request.route != _PAYMENT_ROUTE or request.method != "GET":
             return None
         payment_id = request.params["paymentId"]
-        if payment_id not in merchant.payments:
+        payment = merchant.payments.get(payment_id)
+        if payment is None or not _exists(payment, "created", self._now):
             return None  # a 404 does not count against the limit
         now = self.clock()
         with self._lock:
@@ -217,11 +296,13 @@ class NetsApp(EmulatorApp):
             number, size = _paging(request.query)
         except _BadRequest as bad:
             return Response.json(400, {"errors": {bad.name: [bad.message]}})
+        now = self._now
         matching = [
             payout
             for payout in merchant.payouts
             if first.isoformat() <= payout["date"] <= last.isoformat()
             and (currency is None or payout["currency"] == currency)
+            and (now is None or payout_published_at(payout) <= now)
         ]
         page = matching[number * size : (number + 1) * size]
         items = [_list_item(payout) for payout in page]
@@ -230,7 +311,8 @@ class NetsApp(EmulatorApp):
     def _payout_details(self, request: Request) -> Response:
         merchant = self._require_merchant(request)
         payout = merchant.payout_by_id.get(request.params["payoutId"])
-        if payout is None:
+        now = self._now
+        if payout is None or (now is not None and payout_published_at(payout) > now):
             return _error(404, f"Payout {request.params['payoutId']} was not found.", "Reporting")
         try:
             number, size = _paging(request.query)
@@ -239,23 +321,101 @@ class NetsApp(EmulatorApp):
         actions = payout.get("paymentActions", [])
         details = _list_item(payout)
         details["numberOfPaymentActions"] = len(actions)
-        details["paymentActions"] = actions[number * size : (number + 1) * size]
+        details["paymentActions"] = public(actions[number * size : (number + 1) * size])
         return Response.json(200, details)
 
     def _get_payment(self, request: Request) -> Response:
         merchant = self._require_merchant(request)
         payment = merchant.payments.get(request.params["paymentId"])
-        if payment is None:
+        view = None if payment is None else _payment_as_of(payment, self._now)
+        if view is None:
             return _error(404, f"Payment {request.params['paymentId']} was not found.", "Payment")
-        public = dict(payment)
-        public["summary"] = {k: v for k, v in payment.get("summary", {}).items() if v}
-        return Response.json(200, {"payment": public})
+        return Response.json(200, {"payment": view})
+
+
+# -- as-of views (computed per request; the stored dicts are never changed) -------------
+def public(value: Any) -> Any:
+    """``value`` without the private timeline keys (``_…``) at any depth, as a new object."""
+    if isinstance(value, dict):
+        return {k: public(v) for k, v in value.items() if not k.startswith(PRIVATE_PREFIX)}
+    if isinstance(value, list):
+        return [public(v) for v in value]
+    return value
+
+
+def payout_published_at(payout: JsonDict) -> datetime:
+    """When a payout appears in the Reporting API: ``_publishedAt``, else its date's 00:00."""
+    raw = payout.get(PUBLISHED_AT)
+    if raw:
+        return parse_instant(raw)
+    return publish_instant(date.fromisoformat(str(payout["date"])[:10]))
+
+
+def _exists(entry: JsonDict, key: str, now: datetime | None) -> bool:
+    """Whether ``entry`` happened by ``now`` (always, at the end of time or without ``key``)."""
+    raw = entry.get(key)
+    return now is None or not raw or parse_instant(raw) <= now
+
+
+def _payment_as_of(payment: JsonDict, now: datetime | None) -> JsonDict | None:
+    """The payment as ``GET /v1/payments/{id}`` shows it at ``now``; None before it exists.
+
+    ``summary`` is the stored one less what is not there yet, so at the end of time (or any
+    instant after the last change) the view is the stored payment exactly.
+    """
+    if not _exists(payment, "created", now):
+        return None
+    view: JsonDict = public(payment)
+    summary = dict(payment.get("summary", {}))
+    if now is not None:
+        charges = payment.get("charges") or []
+        shown = [c for c in charges if _exists(c, "created", now)]
+        hidden = sum(c["amount"] for c in charges if not _exists(c, "created", now))
+        if hidden:
+            summary["chargedAmount"] = summary.get("chargedAmount", 0) - hidden
+        refunds = payment.get("refunds") or []
+        views = [_refund_as_of(r, now) for r in refunds]
+        shown_refunds = [v for v in views if v is not None]
+        not_completed = sum(
+            r["amount"]
+            for r, v in zip(refunds, views, strict=True)
+            if r.get("state") == "Completed" and (v is None or v["state"] != "Completed")
+        )
+        if not_completed:
+            summary["refundedAmount"] = summary.get("refundedAmount", 0) - not_completed
+        for key, entries, visible in (
+            ("charges", charges, [public(c) for c in shown]),
+            ("refunds", refunds, shown_refunds),
+        ):
+            if len(visible) == len(entries):
+                continue
+            if visible:
+                view[key] = visible
+            else:
+                view.pop(key, None)  # as on a payment that never had any
+    view["summary"] = {k: v for k, v in summary.items() if v}
+    return view
+
+
+def _refund_as_of(refund: JsonDict, now: datetime) -> JsonDict | None:
+    """A refund at ``now``: absent before its request, ``Pending`` until its final state."""
+    requested = refund.get(REQUESTED_AT) or refund.get("lastUpdated")
+    if requested and parse_instant(requested) > now:
+        return None
+    view: JsonDict = public(refund)
+    if not _exists(refund, "lastUpdated", now):
+        view["state"] = "Pending"
+        view["lastUpdated"] = requested
+    return view
 
 
 def _list_item(payout: JsonDict) -> JsonDict:
-    """A payout as the list endpoint shows it: no actions and no action count."""
+    """A payout as the list endpoint shows it: no actions, no action count, no private key."""
     return {
-        k: v for k, v in payout.items() if k not in ("paymentActions", "numberOfPaymentActions")
+        k: v
+        for k, v in payout.items()
+        if k not in ("paymentActions", "numberOfPaymentActions")
+        and not k.startswith(PRIVATE_PREFIX)
     }
 
 

@@ -14,6 +14,15 @@ the refund's ``lastUpdated`` (sometimes written with a +01:00 offset instead of 
 deposits have ``paymentId`` null and ``fee`` 0, and a payout's
 ``amount = chargedAmount − refundedAmount − fees + depositedAmount``.
 
+Data changes over time (``NetsApp.set_now``, the as-of clock): refunds carry the private
+``_requestedAt`` (when they turned ``Pending``), and a *late* payout the private
+``_publishedAt`` (the next day at 12:00 Stockholm instead of its own date's 00:00). Which
+payouts are late is ``ScenarioConfig.late_payout_percent`` (0 by default) or
+``Scenario.mark_payout_late`` by hand. A late payout keeps its ``date``, so what is booked
+for a payout day (``scenario_expected``) does not change. The timeline comes from
+generators of its own seeded by the seed and the object's id, so the rest of the history
+is byte for byte what it was before the timeline existed.
+
 Example:
     >>> scenario = generate(ScenarioConfig(seed=7, days=2, payments_per_day=3))
     >>> len(scenario.payments)
@@ -24,14 +33,16 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
+from dibs_fortnox.sandbox.clock import PUBLISHED_AT, late_publish_instant, to_utc
 from dibs_fortnox.sandbox.scenario_orders import JsonDict, build_customers
 from dibs_fortnox.sandbox.scenario_payments import (
     ActionSource,
     PaymentFactory,
     TimedAction,
     hex_id,
+    side_rng,
 )
 
 __all__ = ["ActionSource", "Scenario", "ScenarioConfig", "generate"]
@@ -58,6 +69,8 @@ class ScenarioConfig:
         partial_charge_percent: share of multi-line orders charged in two charges.
         uncharged_percent: share of payments reserved but never charged (never paid out).
         customers: size of the customer pool.
+        late_payout_percent: share of payouts published late (the next day at 12:00
+            Stockholm), so the run of their own day does not see them yet.
     """
 
     seed: int = 0
@@ -71,6 +84,7 @@ class ScenarioConfig:
     partial_charge_percent: int = 12
     uncharged_percent: int = 3
     customers: int = 200
+    late_payout_percent: int = 0
 
     def __post_init__(self) -> None:
         if self.days < 1 or self.payments_per_day < 0 or self.payout_delay_days < 0:
@@ -82,7 +96,9 @@ class ScenarioConfig:
             raise ValueError(
                 f"unsupported currencies {sorted(unknown)}; use {SUPPORTED_CURRENCIES}"
             )
-        for name in ("refund_percent", "partial_charge_percent", "uncharged_percent"):
+        for name in (
+            "refund_percent", "partial_charge_percent", "uncharged_percent", "late_payout_percent",
+        ):  # fmt: skip
             if not 0 <= getattr(self, name) <= 100:
                 raise ValueError(f"{name} must be between 0 and 100")
         if self.deposit_every_days < 0 or self.customers < 1:
@@ -123,6 +139,27 @@ class Scenario:
             self._by_id = {p["paymentId"]: p for p in self.payments}
         return self._by_id[payment_id]
 
+    def mark_payout_late(self, payout_id: str, published_at: datetime | None = None) -> JsonDict:
+        """Publish this payout late: at ``published_at``, by default its next day 12:00.
+
+        It keeps its ``date`` (it still books that day); only when the Reporting API shows
+        it changes. The payout dict is changed in place, so an emulator already serving the
+        scenario sees it at once.
+
+        Returns:
+            The payout.
+
+        Raises:
+            KeyError: no payout has this id.
+            ValueError: ``published_at`` is naive.
+        """
+        payout = next((p for p in self.payouts if p["id"] == payout_id), None)
+        if payout is None:
+            raise KeyError(f"no payout {payout_id}")
+        when = published_at or late_publish_instant(date.fromisoformat(payout["date"]))
+        payout[PUBLISHED_AT] = to_utc(when).isoformat()
+        return payout
+
 
 def generate(config: ScenarioConfig) -> Scenario:
     """Build the scenario for ``config`` (same config, same output)."""
@@ -159,6 +196,9 @@ def _build_payouts(
         payout["date"] = (action_day + delay).isoformat()
         if payout["depositedAmount"]:
             sources[entries[-1]["id"]] = ActionSource("Deposit", None, None)
+        late = config.late_payout_percent
+        if late and side_rng(config.seed, "late", payout["id"]).randrange(100) < late:
+            payout[PUBLISHED_AT] = late_publish_instant(action_day + delay).isoformat()
         payouts.append(payout)
     return payouts
 

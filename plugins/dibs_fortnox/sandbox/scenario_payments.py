@@ -6,6 +6,12 @@ happen, so ``scenario`` can group them into payouts. Times are held as ticks of 
 since midnight UTC: Nets writes four fractional digits, and an action's ``timestamp`` must
 be the very instant of its charge's ``created`` or refund's ``lastUpdated``. All times fall
 between 06:00 and 22:00 UTC, so the UTC date and the Swedish date of an action agree.
+
+Each refund also carries the private ``_requestedAt`` (see ``sandbox.nets``, the as-of
+clock): the instant it was asked for, a few hours to two days before its ``lastUpdated``
+but never before its charge (for a refund still ``Pending``, its ``lastUpdated`` itself).
+It is drawn from a generator of its own, seeded by the scenario's seed and the refund id,
+so adding the timeline left every other generated value as it was.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, NamedTuple
 
 from dibs_fortnox.money import round_half_up_div
+from dibs_fortnox.sandbox.clock import REQUESTED_AT
 from dibs_fortnox.sandbox.scenario_orders import (
     CATALOGUE,
     FIXED_FEE,
@@ -31,6 +38,8 @@ if TYPE_CHECKING:
 
 TICKS_PER_SECOND = 10000
 _HOUR = 3600 * TICKS_PER_SECOND
+_DAY = 24 * _HOUR
+_EPOCH = date(2000, 1, 1)
 _CARDS: tuple[JsonDict, ...] = tuple(
     {
         "paymentType": "CARD",
@@ -82,6 +91,24 @@ def stamp(day: date, ticks: int, offset_hours: int = 0) -> str:
         f"{day.isoformat()}T{hours:02d}:{rest // 60:02d}:{rest % 60:02d}.{fraction:04d}"
         f"+{offset_hours:02d}:00"
     )
+
+
+def side_rng(seed: int, *parts: str) -> random.Random:
+    """A generator of its own for one decision, so it leaves the main draw sequence alone.
+
+    String seeds are hashed with SHA-512 by ``random``, so the result is the same in every
+    process (``PYTHONHASHSEED`` plays no part).
+    """
+    return random.Random("/".join((str(seed), *parts)))
+
+
+def _absolute(day: date, ticks: int) -> int:
+    return (day - _EPOCH).days * _DAY + ticks
+
+
+def _instant(absolute: int) -> tuple[date, int]:
+    days, ticks = divmod(absolute, _DAY)
+    return _EPOCH + timedelta(days=days), ticks
 
 
 def _gross(items: list[JsonDict]) -> int:
@@ -150,7 +177,9 @@ class PaymentFactory:
         payment["summary"]["chargedAmount"] = amount
         if rng.randrange(100) < config.refund_percent:
             charge, charge_day, charge_ticks = rng.choice(charges)
-            refund = self._refund(payment, charge, self._later(charge_day, charge_ticks))
+            refund = self._refund(
+                payment, charge, self._later(charge_day, charge_ticks), (charge_day, charge_ticks)
+            )
             payment["refunds"] = [refund]
             if refund["state"] == "Completed":
                 payment["summary"]["refundedAmount"] = refund["amount"]
@@ -191,7 +220,10 @@ class PaymentFactory:
         return later, self.rng.randrange(6 * _HOUR, 19 * _HOUR)
 
     # -- refunds -------------------------------------------------------------------------
-    def _refund(self, payment: JsonDict, charge: JsonDict, when: tuple[date, int]) -> JsonDict:
+    def _refund(
+        self, payment: JsonDict, charge: JsonDict, when: tuple[date, int],
+        charged: tuple[date, int],
+    ) -> JsonDict:  # fmt: skip
         items = self._refund_items(charge["orderItems"])
         if _gross(items) > charge["amount"]:  # lines without their discount: refund all
             items = charge["orderItems"]
@@ -205,9 +237,23 @@ class PaymentFactory:
             "lastUpdated": stamp(*when),
             "orderItems": items,
         }
+        refund[REQUESTED_AT] = (
+            refund["lastUpdated"] if state == "Pending" else self._requested(refund, when, charged)
+        )
         if state == "Completed":
             self._action("Refund", payment, refund["refundId"], when, refund["amount"], items)
         return refund
+
+    def _requested(
+        self, refund: JsonDict, when: tuple[date, int], charged: tuple[date, int]
+    ) -> str:
+        """When a refund settled at ``when`` was asked for: 3 to 48 hours before, not before
+        its charge (a minute after it at the earliest)."""
+        rng = side_rng(self.config.seed, "requested", refund["refundId"])
+        done = _absolute(*when)
+        earliest = _absolute(*charged) + 60 * TICKS_PER_SECOND
+        requested = max(earliest, done - rng.randrange(3 * _HOUR, 48 * _HOUR))
+        return stamp(*_instant(requested))
 
     def _refund_items(self, charged: list[JsonDict]) -> list[JsonDict]:
         """All lines, some whole lines, or fewer units of one line."""
