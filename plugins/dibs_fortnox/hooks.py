@@ -22,6 +22,7 @@ from dibs_fortnox.errors import ConfigError
 from dibs_fortnox.fortnox.auth import ClientCredentials
 from dibs_fortnox.fortnox.client import FortnoxClient
 from dibs_fortnox.nets.client import NetsClient, PaymentCache
+from dibs_fortnox.ratelimit import Limiter
 
 NETS_DEFAULT_HOST = "https://api.dibspayment.eu"
 FORTNOX_DEFAULT_HOST = "https://api.fortnox.se"
@@ -69,7 +70,8 @@ class FortnoxHook(HttpHook):
         super().__init__(method="GET", http_conn_id=fortnox_conn_id, **kwargs)
         self.fortnox_conn_id = fortnox_conn_id
 
-    def client(self, tenant: str) -> FortnoxClient:
+    def client(self, tenant: str, limiter: Limiter | None = None) -> FortnoxClient:
+        """The tenant's client; ``limiter`` is its rate window (a per-process one when None)."""
         conn = self.get_connection(self.fortnox_conn_id)
         extra = conn.extra_dejson
         if not (conn.login and conn.password and extra.get("tenant_id")):
@@ -85,4 +87,4 @@ class FortnoxHook(HttpHook):
             str(extra.get("auth_url") or FORTNOX_DEFAULT_AUTH).rstrip("/"),
             conn_hint=f"Airflow connection '{self.fortnox_conn_id}'",
         )
-        return FortnoxClient(url, auth, tenant=tenant)
+        return FortnoxClient(url, auth, tenant=tenant, limiter=limiter)

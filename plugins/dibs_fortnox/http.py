@@ -37,7 +37,7 @@ from dibs_fortnox.errors import (
     UnexpectedResponse,
     redact,
 )
-from dibs_fortnox.ratelimit import SlidingWindowLimiter
+from dibs_fortnox.ratelimit import Limiter
 from dibs_fortnox.retry import SAFE_METHODS, RetryPolicy, parse_retry_after
 
 log = logging.getLogger(__name__)
@@ -145,7 +145,7 @@ class JsonHttp:
         tenant: str | None = None,
         auth: Auth | None = None,
         session: requests.Session | None = None,
-        limiter: SlidingWindowLimiter | None = None,
+        limiter: Limiter | None = None,
         retry: RetryPolicy | None = None,
         timeout: tuple[float, float] = DEFAULT_TIMEOUT,
         decode_error: ErrorDecoder | None = None,

@@ -22,10 +22,38 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import Protocol
 
 FORTNOX_LIMIT = 25
 FORTNOX_WINDOW_S = 5.0
+# What our clients allow themselves: one request and 0.2 s of margin under Fortnox's limit,
+# because Fortnox counts arrival times and we count send times.
+FORTNOX_CLIENT_LIMIT = FORTNOX_LIMIT - 1
+FORTNOX_CLIENT_WINDOW_S = FORTNOX_WINDOW_S + 0.2
+
+
+class Limiter(Protocol):
+    """Anything that makes a caller wait until one more request may be sent."""
+
+    def acquire(self) -> float:
+        """Wait until a call may be sent, record it, and return the seconds waited."""
+        ...
+
+
+def wait_before_next(
+    sent: Iterable[float], now: float, max_requests: int, window_s: float
+) -> float:
+    """Seconds to wait before one more send fits the sliding window (0 when it fits now).
+
+    Args:
+        sent: send times (any clock, same as ``now``) of earlier calls; old ones are ignored.
+    """
+    recent = sorted(t for t in sent if t > now - window_s)
+    if len(recent) < max_requests:
+        return 0.0
+    # The floor keeps a float-rounded remainder from looping without progress.
+    return max(recent[len(recent) - max_requests] + window_s - now, 1e-6)
 
 
 class SlidingWindowLimiter:
@@ -65,7 +93,7 @@ class SlidingWindowLimiter:
         sleep: Callable[[float], None] = time.sleep,
     ) -> SlidingWindowLimiter:
         """Fortnox's 25 per 5 s with a safety margin: 24 per 5.2 s."""
-        return cls(FORTNOX_LIMIT - 1, FORTNOX_WINDOW_S + 0.2, clock=clock, sleep=sleep)
+        return cls(FORTNOX_CLIENT_LIMIT, FORTNOX_CLIENT_WINDOW_S, clock=clock, sleep=sleep)
 
     def acquire(self) -> float:
         """Wait until a call may be sent, record it, and return the seconds waited."""
@@ -75,29 +103,12 @@ class SlidingWindowLimiter:
                 now = self._clock()
                 while self._sent and self._sent[0] <= now - self.window_s:
                     self._sent.popleft()
-                if len(self._sent) < self.max_requests:
+                pause = wait_before_next(self._sent, now, self.max_requests, self.window_s)
+                if pause == 0.0:
                     self._sent.append(now)
                     return waited
-                # The floor keeps a float-rounded remainder from looping without progress.
-                pause = max(self._sent[0] + self.window_s - now, 1e-6)
                 self._sleep(pause)
                 waited += pause
-
-    def export_send_times(self, wall_now: float | None = None) -> list[float]:
-        """Sends still in the window as epoch seconds, to hand to the tenant's next task."""
-        wall = time.time() if wall_now is None else wall_now
-        with self._lock:
-            now = self._clock()
-            return [wall - (now - sent) for sent in self._sent if sent > now - self.window_s]
-
-    def import_send_times(self, sent_at: list[float], wall_now: float | None = None) -> None:
-        """Count sends another process made (epoch seconds) against this window."""
-        wall = time.time() if wall_now is None else wall_now
-        with self._lock:
-            now = self._clock()
-            merged = sorted([*self._sent, *(now - (wall - t) for t in sent_at)])
-            self._sent.clear()
-            self._sent.extend(t for t in merged if t > now - self.window_s)
 
     def in_window(self) -> int:
         """How many calls were let through within the current window (for tests and logs)."""

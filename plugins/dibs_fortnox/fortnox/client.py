@@ -34,7 +34,7 @@ from dibs_fortnox.fortnox.auth import ClientCredentials
 from dibs_fortnox.fortnox.errors_map import decode_fortnox_error
 from dibs_fortnox.fortnox.paging import PAGE_LIMIT, TotalPagesPaginator
 from dibs_fortnox.http import JsonHttp
-from dibs_fortnox.ratelimit import SlidingWindowLimiter
+from dibs_fortnox.ratelimit import Limiter, SlidingWindowLimiter
 from dibs_fortnox.retry import RetryPolicy
 
 SERVICE = "fortnox"
@@ -81,13 +81,13 @@ class FortnoxClient:
         *,
         tenant: str,
         session: requests.Session | None = None,
-        limiter: SlidingWindowLimiter | None = None,
+        limiter: Limiter | None = None,
         retry: RetryPolicy | None = None,
         page_limit: int = PAGE_LIMIT,
         max_pages: int = 200,
     ) -> None:
         self.tenant = tenant
-        self.limiter = limiter or SlidingWindowLimiter.fortnox()
+        self.limiter: Limiter = limiter or SlidingWindowLimiter.fortnox()
         self._http = JsonHttp(
             base_url,
             service=SERVICE,

@@ -244,13 +244,13 @@ class Ledger:
 
     # payouts and runs -------------------------------------------------------------------
 
-    def save_request_times(self, tenant: str, service: str, sent_at: list[float]) -> None:
-        """Remember when a tenant's last API calls were sent (epoch seconds), for the next task."""
-        windows.save(self._engine, self._now(), tenant, service, sent_at)
-
-    def request_times(self, tenant: str, service: str) -> list[float]:
-        """The send times saved by the previous task (epoch seconds), oldest first."""
-        return windows.load(self._engine, tenant, service)
+    def rate_window(
+        self, tenant: str, service: str, max_requests: int, window_s: float
+    ) -> windows.SharedWindowLimiter:
+        """The tenant's rate window for an API, shared by every process using this database."""
+        return windows.SharedWindowLimiter(
+            self._engine, tenant, service, max_requests, window_s, now=self._now
+        )
 
     def record_payout(
         self, tenant: str, day: date, payout_id: str, status: str, reason: str | None = None

@@ -18,6 +18,7 @@ from dibs_fortnox.booking.settings import BookingAccounts, BookingSettings
 from dibs_fortnox.fortnox.client import FortnoxClient
 from dibs_fortnox.ledger import Ledger
 from dibs_fortnox.nets.client import NetsClient
+from dibs_fortnox.ratelimit import FORTNOX_CLIENT_LIMIT, FORTNOX_CLIENT_WINDOW_S, Limiter
 from dibs_fortnox.tenants import TenantConfig
 
 DB_URL_ENV = "DIBS_FORTNOX_DB_URL"
@@ -31,6 +32,12 @@ def db_url() -> str:
         return url
     DEFAULT_DB_PATH.parent.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{DEFAULT_DB_PATH}"
+
+
+def fortnox_window(ledger: Ledger, tenant_id: str) -> Limiter:
+    """The tenant's Fortnox rate window, shared by every process of the tenant (a backfill
+    runs up to ten days at once; Fortnox's limit is per tenant, not per process)."""
+    return ledger.rate_window(tenant_id, "fortnox", FORTNOX_CLIENT_LIMIT, FORTNOX_CLIENT_WINDOW_S)
 
 
 def booking_settings(tenant: TenantConfig) -> BookingSettings:
@@ -76,15 +83,10 @@ class StepContext:
 
     @cached_property
     def fortnox(self) -> FortnoxClient:
-        client = self.fortnox_factory()
-        client.limiter.import_send_times(self.ledger.request_times(self.tenant.id, "fortnox"))
-        return client
+        return self.fortnox_factory()
 
     def finish(self) -> None:
-        """Hand the Fortnox send times to the tenant's next task (it runs in a new process)."""
-        if "fortnox" in self.__dict__:
-            times = self.fortnox.limiter.export_send_times()
-            self.ledger.save_request_times(self.tenant.id, "fortnox", times)
+        """Release what the step held (nothing today: the rate window lives in the ledger)."""
 
     @cached_property
     def financial_years(self) -> list[dict[str, Any]]:

@@ -18,7 +18,7 @@ from airflow.sdk.exceptions import AirflowFailException
 from dibs_fortnox.errors import DibsFortnoxError, OutcomeUnknown, Transient
 from dibs_fortnox.hooks import FortnoxHook, NetsEasyHook
 from dibs_fortnox.ledger import Ledger
-from dibs_fortnox.pipeline.context import StepContext, db_url
+from dibs_fortnox.pipeline.context import StepContext, db_url, fortnox_window
 from dibs_fortnox.pipeline.steps import execute
 from dibs_fortnox.schedule import booking_day
 from dibs_fortnox.tenants import load_tenants
@@ -42,7 +42,9 @@ def context_for(tenant_id: str, context: Mapping[str, Any]) -> StepContext:
         nets_factory=lambda: NetsEasyHook(tenant.nets_conn_id).client(
             tenant.id, ledger.payment_cache(tenant.id, max_age=PAYMENT_CACHE_AGE)
         ),
-        fortnox_factory=lambda: FortnoxHook(tenant.fortnox_conn_id).client(tenant.id),
+        fortnox_factory=lambda: FortnoxHook(tenant.fortnox_conn_id).client(
+            tenant.id, limiter=fortnox_window(ledger, tenant.id)
+        ),
     )
 
 
