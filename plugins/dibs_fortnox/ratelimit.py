@@ -115,4 +115,3 @@ class SlidingWindowLimiter:
         with self._lock:
             now = self._clock()
             return sum(1 for t in self._sent if t > now - self.window_s)
-

@@ -25,9 +25,7 @@ class WallClock:
 def test_two_processes_share_one_window(make_ledger: Callable[..., Ledger]) -> None:
     wall = WallClock()
     first, second = make_ledger(), make_ledger()  # two workers, one database
-    windows = [
-        ledger.rate_window("acme", "fortnox", 4, 1.0) for ledger in (first, second)
-    ]
+    windows = [ledger.rate_window("acme", "fortnox", 4, 1.0) for ledger in (first, second)]
     for window in windows:
         window._wall = wall
         window._sleep = wall.sleep

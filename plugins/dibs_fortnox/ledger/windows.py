@@ -94,9 +94,7 @@ class SharedWindowLimiter:
         """Reserve a send now if the window allows; return 0, or the seconds to wait first."""
         with self._engine.begin() as conn:
             row = conn.execute(
-                sa.select(request_windows.c.sent_at, request_windows.c.updated_at).where(
-                    self._key
-                )
+                sa.select(request_windows.c.sent_at, request_windows.c.updated_at).where(self._key)
             ).first()
             if row is None:
                 return -1.0
@@ -136,4 +134,3 @@ class SharedWindowLimiter:
             row = conn.execute(sa.select(request_windows.c.sent_at).where(self._key)).first()
         now = self._wall()
         return 0 if row is None else sum(1 for t in row.sent_at if t / 1000 > now - self.window_s)
-
