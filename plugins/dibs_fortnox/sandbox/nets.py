@@ -387,12 +387,11 @@ def _payment_as_of(payment: JsonDict, now: datetime | None) -> JsonDict | None:
             ("charges", charges, [public(c) for c in shown]),
             ("refunds", refunds, shown_refunds),
         ):
-            if len(visible) == len(entries):
-                continue
-            if visible:
-                view[key] = visible
+            if visible or not entries:
+                if key in payment:
+                    view[key] = visible
             else:
-                view.pop(key, None)  # as on a payment that never had any
+                del view[key]  # none yet: as on a payment that never had any
     view["summary"] = {k: v for k, v in summary.items() if v}
     return view
 
