@@ -271,7 +271,8 @@ def test_ambiguous_match_two_identical_charges_is_held():
     pay = payment("p1", charges=twins)
     result = book(pay, payouts=[payout("po1", charged(pay, "c1"), charged(pay, "c2"))])
     reason = only_held_reason(result)
-    assert "matches 2 charges (c1, c2)" in reason and "po1" in reason
+    assert "matches 2 charges with the same amount: c1 (" in reason and ", c2 (" in reason
+    assert "po1" in reason
 
 
 def test_action_id_equal_to_nothing_matches_by_amount_and_time():

@@ -1,12 +1,14 @@
 """Match a payout's payment actions to the charges and refunds of their payments.
 
-Nets does not document how a payout action relates to a charge or refund, and the action's
-``id`` is its own (docs/architecture.md, "Sandbox conventions"). So a ``Charge`` action is
-matched to the charge of the same payment with the same amount created at the same instant
-(the action's ``timestamp`` may be written with another UTC offset), and a ``Refund``
-action to the ``Completed`` refund with the same amount and ``lastUpdated``. Each charge or
-refund can be matched once, ever: ids booked by earlier payouts are passed in as claimed.
-Anything but exactly one candidate is a reason to hold the whole payout.
+Nets does not document how a payout action relates to a charge or refund: the action's
+``id`` is its own (docs/architecture.md, "Sandbox conventions"), and nothing promises that
+its ``timestamp`` equals the charge's ``created`` or the refund's ``lastUpdated``. So the
+amount decides and time only breaks ties: a ``Charge`` action matches the charge of the
+same payment with the same amount, a ``Refund`` action the ``Completed`` refund with the
+same amount. When several are free, the one at the action's very instant wins, else the
+only one within ``MATCH_TIME_TOLERANCE`` of it; anything else is a real ambiguity, and the
+payout is held with every candidate named. Each charge or refund can be matched once,
+ever: ids booked by earlier payouts are passed in as claimed.
 
 Example:
     >>> outcome = match_payout(payout, payments, claimed=frozenset())   # doctest: +SKIP
@@ -18,9 +20,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from dibs_fortnox.model import ActionKind, Charge, Payment, Payout, PayoutAction, Refund
 from dibs_fortnox.money import format_amount
+
+# How far apart an action and its charge or refund may be in time when the amount alone
+# does not decide: a payout settles actions of the previous days, so a day and a half.
+MATCH_TIME_TOLERANCE = timedelta(hours=36)
 
 
 @dataclass(frozen=True)
@@ -61,47 +68,81 @@ def _describe(payout: Payout, action: PayoutAction) -> str:
     )
 
 
+def _when(source: Charge | Refund) -> datetime | None:
+    return source.created if isinstance(source, Charge) else source.last_updated
+
+
+def _same_amount(action: PayoutAction, payment: Payment) -> list[Charge | Refund]:
+    """The charges (or completed refunds) of the payment with the action's amount."""
+    if action.kind is ActionKind.CHARGE:
+        return [c for c in payment.charges if c.amount == action.amount]
+    return [r for r in payment.refunds if r.completed and r.amount == action.amount]
+
+
+def _closest(action: PayoutAction, free: list[Charge | Refund]) -> Charge | Refund | None:
+    """The one candidate at the action's instant, else the only one within the tolerance."""
+    if action.timestamp is None:
+        return None
+    exact = [c for c in free if _when(c) == action.timestamp]
+    if len(exact) == 1:
+        return exact[0]
+    near = [
+        c
+        for c in free
+        if (when := _when(c)) is not None and abs(when - action.timestamp) <= MATCH_TIME_TOLERANCE
+    ]
+    return near[0] if len(near) == 1 else None
+
+
 def _match_action(
     payout: Payout, action: PayoutAction, payment: Payment, claimed: AbstractSet[str]
 ) -> Match | str:
     """Return the match, or the reason there is none."""
     label = _describe(payout, action)
-    if action.timestamp is None:
-        return f"{label} has no timestamp, so it cannot be matched"
-    candidates: list[Charge | Refund]
-    if action.kind is ActionKind.CHARGE:
-        candidates = [
-            c
-            for c in payment.charges
-            if c.amount == action.amount and c.created is not None and c.created == action.timestamp
-        ]
-        what = "charge"
-    else:
-        candidates = [
-            r
-            for r in payment.refunds
-            if r.completed
-            and r.amount == action.amount
-            and r.last_updated is not None
-            and r.last_updated == action.timestamp
-        ]
-        what = "completed refund"
+    what = "charge" if action.kind is ActionKind.CHARGE else "completed refund"
+    candidates = _same_amount(action, payment)
     free = [c for c in candidates if _id(c) not in claimed]
-    if len(free) == 1:
-        if isinstance(free[0], Charge):
-            return Match(action=action, payment=payment, charge=free[0])
-        return Match(action=action, payment=payment, refund=free[0])
-    if len(free) > 1:
+    chosen = free[0] if len(free) == 1 else _closest(action, free)
+    if chosen is not None:
+        if isinstance(chosen, Charge):
+            return Match(action=action, payment=payment, charge=chosen)
+        return Match(action=action, payment=payment, refund=chosen)
+    if free:
+        named = ", ".join(f"{_id(c)} ({_when_text(c)})" for c in free)
         return (
-            f"{label} matches {len(free)} {what}s ({', '.join(_id(c) for c in free)}) with the "
-            "same amount and time; Nets does not say which one was paid out, so book it by hand"
+            f"{label} matches {len(free)} {what}s with the same amount: {named}; Nets does "
+            "not say which one was paid out, so book this payout by hand"
         )
     if candidates:
         return (
             f"{label} matches {what} {_id(candidates[0])}, which is already booked by another "
             "payout; check the payout in the Nets portal before booking it by hand"
         )
-    return f"{label} matches no {what} of that payment with the same amount and time"
+    return (
+        f"{label} matches no {what} of that payment with the same amount, even after "
+        "fetching the payment again from Nets"
+    )
+
+
+def _when_text(source: Charge | Refund) -> str:
+    when = _when(source)
+    return when.isoformat() if when else "no time"
+
+
+def unexplained(payout: Payout, payment: Payment) -> list[PayoutAction]:
+    """The payout's actions on ``payment`` that no charge or completed refund could match.
+
+    A payment read earlier (from the cache or the state database) may predate a refund
+    that completed since, or a later charge: the pipeline fetches such a payment again
+    before it decides anything.
+    """
+    return [
+        action
+        for action in payout.actions
+        if action.payment_id == payment.payment_id
+        and action.kind is not ActionKind.DEPOSIT
+        and not _same_amount(action, payment)
+    ]
 
 
 def _id(source: Charge | Refund) -> str:
