@@ -183,8 +183,12 @@ class NetsClient:
         payout["paymentActions"] = actions
         return payout
 
-    def get_payment(self, payment_id: str) -> dict[str, Any]:
+    def get_payment(self, payment_id: str, *, refresh: bool = False) -> dict[str, Any]:
         """The ``payment`` object of ``GET /v1/payments/{id}``, from the cache when stored.
+
+        Args:
+            refresh: ask Nets even when the cache holds the payment (it may have changed:
+                a refund completed, a new charge); the answer replaces the cached one.
 
         Raises:
             NotFound: no such payment.
@@ -192,7 +196,7 @@ class NetsClient:
             UnexpectedResponse: the answer has no ``payment`` object.
         """
         path = f"/v1/payments/{_path_id(payment_id, 'payment')}"
-        if self.payment_cache is not None:
+        if self.payment_cache is not None and not refresh:
             cached = self.payment_cache.get(payment_id)
             if cached is not None:
                 return cached

@@ -252,10 +252,10 @@ def load(ctx: StepContext) -> dict[str, Any]:
         needed = [c for c in booking.customers if c.key not in customers]
         customers.update(ensure_customers(ctx, needed, poster))
         PayoutLoader(ctx, booking, customers, poster).post()
-        ctx.ledger.record_payout(ctx.tenant.id, ctx.day, booking.payout_id, "booked")
-    done_before = {b.payout_id for b in plan.bookings} - {b.payout_id for b in todo}
-    for payout_id in sorted(done_before):
-        ctx.ledger.record_payout(ctx.tenant.id, ctx.day, payout_id, "booked")
+        ctx.ledger.record_payout(ctx.tenant.id, booking.payout.day, booking.payout_id, "booked")
+    for booking in plan.bookings:
+        if booking not in todo:  # confirmed by an earlier attempt or another run
+            ctx.ledger.record_payout(ctx.tenant.id, booking.payout.day, booking.payout_id, "booked")
     summary = {
         "day": ctx.day.isoformat(),
         "payouts_booked": len(plan.bookings),

@@ -35,10 +35,23 @@ class DayPlan:
         return {b.payout_id for b in self.bookings} | {h.payout_id for h in self.held}
 
 
+def run_payout_ids(ctx: StepContext) -> list[str]:
+    """The payouts this run books: the day's own, then late ones of earlier days (extract
+    decided which, once, so every step of the run works on the same set)."""
+    listing = ctx.ledger.get_raw(ctx.tenant.id, "payouts_list", ctx.day.isoformat())
+    if listing is None:
+        return []
+    items = [*(listing.payload.get("payouts") or []), *(listing.payload.get("late") or [])]
+    return list(dict.fromkeys(str(item.get("id")) for item in items))
+
+
 def raw_inputs(ctx: StepContext) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
-    """The day's payout details and every payment they reference, from the state database."""
-    records = ctx.ledger.raw_for_day(ctx.tenant.id, ctx.day)
-    payouts = [r.payload for r in records if r.kind == "payout"]
+    """The run's payout details and every payment they reference, from the state database."""
+    payouts = []
+    for payout_id in run_payout_ids(ctx):
+        record = ctx.ledger.get_raw(ctx.tenant.id, "payout", payout_id)
+        if record is not None:
+            payouts.append(record.payload)
     payments: dict[str, dict[str, Any]] = {}
     for payout in payouts:
         for action in payout.get("paymentActions") or []:
@@ -84,7 +97,8 @@ def plan_day(ctx: StepContext) -> DayPlan:
 def record_held(ctx: StepContext, plan: DayPlan) -> None:
     for item in plan.held:
         log.warning("%s: payout %s held: %s", ctx.where(), item.payout_id, item.reason)
-        ctx.ledger.record_payout(ctx.tenant.id, ctx.day, item.payout_id, "held", item.reason)
+        day = item.day or ctx.day  # a late payout keeps its own day
+        ctx.ledger.record_payout(ctx.tenant.id, day, item.payout_id, "held", item.reason)
 
 
 def transform_step(ctx: StepContext) -> dict[str, Any]:
@@ -92,7 +106,7 @@ def transform_step(ctx: StepContext) -> dict[str, Any]:
     plan = plan_day(ctx)
     record_held(ctx, plan)
     for booking in plan.bookings:
-        ctx.ledger.record_payout(ctx.tenant.id, ctx.day, booking.payout_id, "pending")
+        ctx.ledger.record_payout(ctx.tenant.id, booking.payout.day, booking.payout_id, "pending")
     summary = {
         "day": ctx.day.isoformat(),
         "payouts_to_book": len(plan.bookings),
