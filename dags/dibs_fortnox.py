@@ -6,6 +6,9 @@ entry is broken are left out here and reported by ``tenants_config_check.py``.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from typing import Any
+
 import pendulum
 from airflow.sdk import Param, dag, get_parsing_context, task
 from airflow.timetables.interval import CronDataIntervalTimetable
@@ -29,6 +32,17 @@ Each run books **the Nets Easy payouts dated on the run's day** (the logical dat
 
 Retrying or re-running a day is always safe. Operator guide: `docs/troubleshooting.md`.
 """
+
+
+def _closes_run(tenant_id: str) -> Callable[[Mapping[str, Any]], None]:
+    """A failure callback that closes the run's row in the state database (Airflow gave up)."""
+
+    def close(context: Mapping[str, Any]) -> None:
+        from dibs_fortnox.pipeline.runner import close_failed_run
+
+        close_failed_run(tenant_id, context)
+
+    return close
 
 
 def build_dag(tenant: TenantConfig) -> None:
@@ -55,7 +69,7 @@ def build_dag(tenant: TenantConfig) -> None:
                 description="Payout day to book (YYYY-MM-DD); empty = the run's logical date",
             )
         },
-        default_args=task_retry_args(),
+        default_args={**task_retry_args(), "on_failure_callback": _closes_run(tenant.id)},
     )
     def tenant_dag() -> None:
         @task

@@ -6,6 +6,7 @@ and tell a person (everything else), or look the document up before doing anythi
 
     DibsFortnoxError
     ├── ConfigError                 tenant file, Airflow connection or argument is wrong
+    ├── WaitingForEarlierDay [T]    an earlier day of the tenant is still being booked
     ├── DuplicateReference          Fortnox holds two live documents with one of our references
     └── ApiError                    Nets or Fortnox answered with an error (or not at all)
         ├── AuthFailed              401/403, or the token endpoint refused the credentials
@@ -86,6 +87,18 @@ class ConfigError(DibsFortnoxError):
 
 class Transient(Exception):
     """Marker: the same call may succeed later, so Airflow may retry the task."""
+
+
+class WaitingForEarlierDay(DibsFortnoxError, Transient):
+    """An earlier day of the same tenant is still being booked; this day writes after it.
+
+    Attributes:
+        blocking: the earlier days still in flight.
+    """
+
+    def __init__(self, message: str, blocking: list[str]) -> None:
+        super().__init__(message)
+        self.blocking = blocking
 
 
 class DuplicateReference(DibsFortnoxError):

@@ -17,6 +17,8 @@ from __future__ import annotations
 from typing import Any
 
 from airflow.providers.http.hooks.http import HttpHook
+from airflow.sdk import Connection
+from airflow.sdk.exceptions import AirflowNotFoundException
 
 from dibs_fortnox.errors import ConfigError
 from dibs_fortnox.fortnox.auth import ClientCredentials
@@ -39,6 +41,22 @@ def base_url(host: str | None, schema: str | None, port: int | None, default: st
     return url.rstrip("/")
 
 
+def connection_of(hook: HttpHook, conn_id: str, what: str, example: str) -> Connection:
+    """The hook's Airflow connection; a missing one is a ``ConfigError`` with the fix.
+
+    Airflow's own "isn't defined" error would be retried three times to no avail; a
+    missing connection is something a person must add, so the task fails at once.
+    """
+    try:
+        return hook.get_connection(conn_id)
+    except AirflowNotFoundException:
+        raise ConfigError(
+            f"Airflow connection '{conn_id}' does not exist: create it with the {what} "
+            f"(any secrets backend works), e.g. `airflow connections add {conn_id} "
+            f"--conn-type http {example}`; docs/tenants.md shows every field"
+        ) from None
+
+
 class NetsEasyHook(HttpHook):
     """Builds a ``NetsClient`` from an Airflow connection."""
 
@@ -50,7 +68,9 @@ class NetsEasyHook(HttpHook):
         self.nets_conn_id = nets_conn_id
 
     def client(self, tenant: str, payment_cache: PaymentCache | None = None) -> NetsClient:
-        conn = self.get_connection(self.nets_conn_id)
+        conn = connection_of(
+            self, self.nets_conn_id, "Nets Easy live secret key", '--conn-password "$NETS_KEY"'
+        )
         if not conn.password:
             raise ConfigError(
                 f"Airflow connection '{self.nets_conn_id}' has no password: put the Nets Easy "
@@ -72,7 +92,13 @@ class FortnoxHook(HttpHook):
 
     def client(self, tenant: str, limiter: Limiter | None = None) -> FortnoxClient:
         """The tenant's client; ``limiter`` is its rate window (a per-process one when None)."""
-        conn = self.get_connection(self.fortnox_conn_id)
+        conn = connection_of(
+            self,
+            self.fortnox_conn_id,
+            "Fortnox client id, client secret and tenant id",
+            "--conn-login CLIENT_ID --conn-password SECRET "
+            """--conn-extra '{"tenant_id": "..."}'""",
+        )
         extra = conn.extra_dejson
         if not (conn.login and conn.password and extra.get("tenant_id")):
             raise ConfigError(

@@ -61,3 +61,9 @@ def test_fortnox_hook_builds_a_client_for_the_tenant(monkeypatch: pytest.MonkeyP
     )
     client = FortnoxHook("fortnox_t").client("t")
     assert repr(client) == "FortnoxClient('http://127.0.0.1:9', tenant='t')"
+
+
+@pytest.mark.parametrize("hook", [NetsEasyHook, FortnoxHook])
+def test_missing_connection_is_a_config_error_with_the_fix(hook: type) -> None:
+    with pytest.raises(ConfigError, match="'conn_nobody_made' does not exist: create it"):
+        hook("conn_nobody_made").client("t")

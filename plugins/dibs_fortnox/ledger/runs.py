@@ -136,3 +136,28 @@ def run_states(engine: Engine, tenant: str, day: date | None) -> list[RunState]:
         stmt = stmt.where(runs.c.day == day)
     with engine.connect() as conn:
         return [_run(row) for row in conn.execute(stmt.order_by(runs.c.id))]
+
+
+def open_runs_before(
+    engine: Engine, tenant: str, day: date, started_after: datetime
+) -> list[RunState]:
+    """Runs of days before ``day`` still running, started after ``started_after``."""
+    stmt = sa.select(runs).where(
+        runs.c.tenant == tenant,
+        runs.c.day < day,
+        runs.c.status == "running",
+        runs.c.started_at > started_after,
+    )
+    with engine.connect() as conn:
+        return [_run(row) for row in conn.execute(stmt.order_by(runs.c.day, runs.c.id))]
+
+
+def close_open_run(engine: Engine, now: datetime, tenant: str, run_id: str, error: str) -> int:
+    """Mark a DAG run's still-running rows failed (Airflow gave up on it); return how many."""
+    stmt = (
+        sa.update(runs)
+        .where(runs.c.tenant == tenant, runs.c.run_id == run_id, runs.c.status == "running")
+        .values(status="failed", summary={"error": error}, finished_at=now)
+    )
+    with engine.begin() as conn:
+        return int(conn.execute(stmt).rowcount)

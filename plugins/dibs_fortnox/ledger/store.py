@@ -274,6 +274,18 @@ class Ledger:
         """Return a tenant's runs, optionally of one day, oldest first."""
         return runs.run_states(self._engine, tenant, day)
 
+    def open_runs_before(self, tenant: str, day: date, started_after: datetime) -> list[RunState]:
+        """Runs of a tenant's earlier days that are still running (started after a bound)."""
+        return runs.open_runs_before(self._engine, tenant, day, started_after)
+
+    def close_open_run(self, tenant: str, run_id: str, error: str) -> int:
+        """Close a DAG run's still-running rows as failed, with the error; return how many."""
+        return runs.close_open_run(self._engine, self._now(), tenant, run_id, error)
+
+    def now(self) -> datetime:
+        """The ledger's clock (aware UTC): what every timestamp it writes is taken from."""
+        return self._now()
+
     def report(self, name: str, tenant: str) -> list[dict[str, Any]]:
         """Run a query of ``include/sql/reconciliation.sql`` by name for a tenant."""
         return reports.run_report(self._engine, name, tenant)

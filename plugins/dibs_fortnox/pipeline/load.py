@@ -21,6 +21,7 @@ from dibs_fortnox.pipeline.context import StepContext
 from dibs_fortnox.pipeline.plan import plan_day, record_held
 from dibs_fortnox.pipeline.posting import DocumentRefused, DocumentSpec, Poster, WriteCounter
 from dibs_fortnox.pipeline.preflight import preflight
+from dibs_fortnox.pipeline.turns import wait_for_earlier_days
 
 log = logging.getLogger(__name__)
 
@@ -240,6 +241,7 @@ def _confirmed(ctx: StepContext, booking: PayoutBooking) -> bool:
 
 def load(ctx: StepContext) -> dict[str, Any]:
     """The load task: post every bookable payout of the day; return what was sent."""
+    waited = wait_for_earlier_days(ctx)
     plan = plan_day(ctx)
     record_held(ctx, plan)
     todo = [b for b in plan.bookings if not _confirmed(ctx, b)]
@@ -265,6 +267,7 @@ def load(ctx: StepContext) -> dict[str, Any]:
         "bookkept": counter.bookkept,
         "found_in_fortnox": counter.found,
         "writes": counter.writes,
+        "waited_for_earlier_days_s": round(waited, 1),
     }
     log.info("%s: loaded %s", ctx.where(), summary)
     return summary

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from airflow.sdk.exceptions import AirflowFailException
+from airflow.sdk.exceptions import AirflowFailException, AirflowRescheduleException
 
-from dibs_fortnox.errors import DibsFortnoxError, OutcomeUnknown, Transient
+from dibs_fortnox.errors import DibsFortnoxError, OutcomeUnknown, Transient, WaitingForEarlierDay
 from dibs_fortnox.hooks import FortnoxHook, NetsEasyHook
 from dibs_fortnox.ledger import Ledger
 from dibs_fortnox.pipeline.context import StepContext, db_url, fortnox_window
@@ -26,6 +26,8 @@ from dibs_fortnox.tenants import load_tenants
 log = logging.getLogger(__name__)
 
 PAYMENT_CACHE_AGE = timedelta(hours=1)
+# How soon a load that waited in vain for earlier days tries again (its slot is free meanwhile).
+RESCHEDULE_AFTER = timedelta(seconds=10)
 
 
 def context_for(tenant_id: str, context: Mapping[str, Any]) -> StepContext:
@@ -48,12 +50,55 @@ def context_for(tenant_id: str, context: Mapping[str, Any]) -> StepContext:
     )
 
 
-def run_step(step: str, tenant_id: str, context: Mapping[str, Any]) -> dict[str, Any]:
-    """Run one step for a tenant inside an Airflow task; return its summary (an XCom)."""
+def _record_unstartable(tenant_id: str, context: Mapping[str, Any], step: str, error: str) -> None:
+    """Close the run's row as failed when the step could not even be set up."""
     try:
-        return execute(context_for(tenant_id, context), step)
+        params = context.get("params") or {}
+        day = booking_day(context.get("logical_date"), params.get("day"))
+    except DibsFortnoxError:
+        return  # no day to record it under; the task log has the reason
+    ledger = Ledger.from_url(db_url())
+    try:
+        run_id = str(context.get("run_id") or "manual")
+        if not ledger.close_open_run(tenant_id, run_id, error):
+            key = ledger.start_run(tenant_id, day, run_id)
+            ledger.finish_run(key, "failed", {"step": step, "error": error})
+    finally:
+        ledger.close()
+
+
+def run_step(step: str, tenant_id: str, context: Mapping[str, Any]) -> dict[str, Any]:
+    """Run one step for a tenant inside an Airflow task; return its summary (an XCom).
+
+    Problems a person must fix (a broken tenant entry, a missing connection, a setting
+    Fortnox would refuse) fail the task at once without retries, with the fix in the
+    message; transient ones are left to Airflow's retries.
+    """
+    try:
+        ctx = context_for(tenant_id, context)
+    except DibsFortnoxError as exc:
+        log.error("%s cannot start for tenant %s: %s", step, tenant_id, exc)
+        _record_unstartable(tenant_id, context, step, str(exc))
+        raise AirflowFailException(str(exc)) from exc
+    try:
+        return execute(ctx, step)
+    except WaitingForEarlierDay as exc:
+        log.info("%s; the task reschedules itself", exc)
+        when = datetime.now(UTC) + RESCHEDULE_AFTER
+        raise AirflowRescheduleException(when) from exc  # type: ignore[no-untyped-call]
     except (Transient, OutcomeUnknown):
         raise  # Airflow retries; an unknown outcome is looked up before anything is resent
     except DibsFortnoxError as exc:
         log.error("%s failed for tenant %s: %s", step, tenant_id, exc)
         raise AirflowFailException(str(exc)) from exc
+
+
+def close_failed_run(tenant_id: str, context: Mapping[str, Any]) -> None:
+    """Airflow gave up on a task (retries used up, killed): close the run's row as failed,
+    so that later days stop waiting for it and the runs table says what happened."""
+    error = str(context.get("exception") or "the task failed in Airflow")
+    ledger = Ledger.from_url(db_url())
+    try:
+        ledger.close_open_run(tenant_id, str(context.get("run_id") or "manual"), error[:2000])
+    finally:
+        ledger.close()

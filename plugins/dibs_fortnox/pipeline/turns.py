@@ -1,0 +1,74 @@
+"""Days of one tenant write to Fortnox in order: a day's load waits for earlier days in flight.
+
+``airflow backfill create`` starts up to ten runs of a DAG at once (the backfill's own
+``max_active_runs``; the DAG's limit does not apply to backfill runs), and a scheduled run
+can overlap a manual one. Booking is not order-free: a refund credits the invoice of its
+charge, so the payout of the charge must be booked before the payout of the refund, or the
+refund is held. So before writing, the load step of day D waits while any run of the same
+tenant for an earlier day is still running (our ``runs`` table, written by every step).
+
+Only runs in flight block: a day that failed or was held does not stop later days, which is
+what a retriggered day in the middle of a booked range needs. A run row that Airflow gave up
+on is closed by the task failure callback; one older than ``STALE_AFTER`` is ignored, so a
+crashed run can never block a tenant forever.
+
+The wait happens in the task for up to ``wait_s``; after that ``WaitingForEarlierDay`` is
+raised and the Airflow task reschedules itself (freeing its worker slot, no retry used).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from datetime import timedelta
+
+from dibs_fortnox.errors import WaitingForEarlierDay
+from dibs_fortnox.pipeline.context import StepContext
+
+log = logging.getLogger(__name__)
+
+STALE_AFTER = timedelta(hours=12)
+WAIT_S = 60.0
+POLL_S = 1.0
+
+
+def wait_for_earlier_days(
+    ctx: StepContext,
+    *,
+    wait_s: float = WAIT_S,
+    poll_s: float = POLL_S,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> float:
+    """Return once no earlier day of the tenant is in flight; the seconds waited.
+
+    Raises:
+        WaitingForEarlierDay: still blocked after ``wait_s``.
+    """
+    started = clock()
+    announced = False
+    while True:
+        bound = ctx.ledger.now() - STALE_AFTER
+        blocking = sorted(
+            {r.day.isoformat() for r in ctx.ledger.open_runs_before(ctx.tenant.id, ctx.day, bound)}
+        )
+        waited = clock() - started
+        if not blocking:
+            if announced:
+                log.info("%s: earlier days done after %.1f s; writing now", ctx.where(), waited)
+            return waited
+        if not announced:
+            log.info(
+                "%s: waiting for earlier days still being booked: %s",
+                ctx.where(),
+                ", ".join(blocking),
+            )
+            announced = True
+        if waited >= wait_s:
+            raise WaitingForEarlierDay(
+                f"{ctx.where()}: waits for earlier days still being booked "
+                f"({', '.join(blocking)}); a refund must not be booked before its charge",
+                blocking,
+            )
+        sleep(poll_s)
