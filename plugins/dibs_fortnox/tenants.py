@@ -16,6 +16,7 @@ Example:
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from dataclasses import dataclass, field
@@ -66,6 +67,8 @@ class TenantConfig(BaseModel):
     voucher_series: Annotated[str, Field(pattern=r"^[A-Z]{1,10}$")] = "A"
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "SEK"
     paused: bool = False
+    # Days a run looks back for payouts Nets published late (never booked nor held).
+    late_payout_days: Annotated[int, Field(ge=0, le=60)] = 7
 
     @field_validator("start_date")
     @classmethod
@@ -118,6 +121,12 @@ def tenants_path() -> Path:
 def load_tenants(path: str | os.PathLike[str] | None = None) -> LoadedTenants:
     """Read and validate the tenants file.
 
+    The file is parsed once, with libyaml (C): the composed node tree gives each problem
+    its line, and the values are constructed from those same nodes, one tenant at a time,
+    so a value YAML cannot construct (``start_date: 2026-13-01``) stays that tenant's
+    problem. The result is remembered for the same path and content, so the two DAG files
+    share one parse when a process imports both (``DagBag``, ``airflow dags test``).
+
     Raises:
         ConfigError: the file is missing or is not YAML of the expected shape at all; a
             single bad tenant does not raise, it becomes a ``TenantProblem``.
@@ -127,41 +136,127 @@ def load_tenants(path: str | os.PathLike[str] | None = None) -> LoadedTenants:
         text = file.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"{file}: cannot read the tenants file ({exc.strerror})") from exc
+    key = (str(file), hashlib.sha256(text.encode("utf-8")).hexdigest())
+    cached = _LAST_LOAD.get(key)
+    if cached is None:
+        cached = _parse(str(file), text)
+        _LAST_LOAD.clear()  # one file per process: keep memory flat in long-lived parsers
+        _LAST_LOAD[key] = cached
+    # Fresh lists: a caller that edits its copy must not change what the next caller gets.
+    return LoadedTenants(cached.path, list(cached.tenants), list(cached.problems))
+
+
+_LAST_LOAD: dict[tuple[str, str], LoadedTenants] = {}
+
+
+class _Loader(yaml.CSafeLoader):  # type: ignore[misc]  # PyYAML ships no type hints
+    """libyaml's safe loader, except that a date YAML cannot build stays text.
+
+    PyYAML resolves ``2026-13-01`` to a timestamp and then fails in ``datetime.date``
+    with a bare ``ValueError``; kept as text, the field's own validation reports it with
+    the tenant, field and line like any other bad value.
+    """
+
+    def construct_lenient_timestamp(self, node: yaml.ScalarNode) -> Any:
+        try:
+            return self.construct_yaml_timestamp(node)
+        except ValueError:
+            return self.construct_scalar(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_lenient_timestamp)
+
+
+def _parse(path: str, text: str) -> LoadedTenants:
+    loader = _Loader(text)
     try:
-        root = yaml.compose(text)
-        data = yaml.safe_load(text)
+        root = loader.get_single_node()
+        top = _top_level(path, loader, root)
+        try:
+            defaults = _construct(loader, top.get("defaults")) or {}
+        except _Unreadable as exc:
+            raise ConfigError(f"{path}:{exc.line}: defaults: {exc.reason}") from exc
+        if not isinstance(defaults, dict):
+            raise ConfigError(f"{path}: 'defaults:' must be a mapping")
+        tenants: list[TenantConfig] = []
+        problems: list[TenantProblem] = []
+        seen: set[str] = set()
+        for index, node in enumerate(top["tenants"].value):
+            found = _check_node(path, loader, node, index, defaults)
+            if isinstance(found, TenantConfig) and found.id in seen:
+                duplicate = "duplicate tenant id; ids must be unique"
+                found = [_problem(path, node, found.id, ["id"], duplicate)]
+            if isinstance(found, TenantConfig):
+                seen.add(found.id)
+                tenants.append(found)
+            else:
+                problems.extend(found)
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{file}: not valid YAML: {exc}") from exc
-    if not isinstance(data, dict) or not isinstance(data.get("tenants"), list):
-        raise ConfigError(f"{file}: expected a mapping with a 'tenants:' list at the top")
-    unknown = set(data) - {"defaults", "tenants"}
-    if unknown:
-        raise ConfigError(
-            f"{file}: unknown top-level keys {sorted(unknown)}; allowed: defaults, tenants"
-        )
-    defaults = data.get("defaults") or {}
-    if not isinstance(defaults, dict):
-        raise ConfigError(f"{file}: 'defaults:' must be a mapping")
-    nodes = _tenant_nodes(root)
-    tenants: list[TenantConfig] = []
-    problems: list[TenantProblem] = []
-    seen: set[str] = set()
-    for index, entry in enumerate(data["tenants"]):
-        node = nodes[index] if index < len(nodes) else None
-        label = (
-            str(entry.get("id", f"#{index + 1}")) if isinstance(entry, dict) else f"#{index + 1}"
-        )
-        found = _check_entry(str(file), node, label, entry, defaults)
-        if isinstance(found, TenantConfig) and found.id in seen:
-            found = [
-                _problem(str(file), node, label, ["id"], "duplicate tenant id; ids must be unique")
-            ]
-        if isinstance(found, TenantConfig):
-            seen.add(found.id)
-            tenants.append(found)
-        else:
-            problems.extend(found)
-    return LoadedTenants(str(file), tenants, problems)
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+    finally:
+        loader.dispose()
+    return LoadedTenants(path, tenants, problems)
+
+
+def _top_level(path: str, loader: Any, root: yaml.Node | None) -> dict[str, yaml.Node]:
+    """The top-level keys and their (unconstructed) nodes; refuse a file of another shape."""
+    if isinstance(root, yaml.MappingNode):
+        loader.flatten_mapping(root)  # a top-level ``<<:`` merge, as safe_load would do it
+        top = {str(loader.construct_object(k)): v for k, v in root.value}
+        if isinstance(top.get("tenants"), yaml.SequenceNode):
+            unknown = set(top) - {"defaults", "tenants"}
+            if unknown:
+                raise ConfigError(
+                    f"{path}: unknown top-level keys {sorted(unknown)}; allowed: defaults, tenants"
+                )
+            return top
+    raise ConfigError(f"{path}: expected a mapping with a 'tenants:' list at the top")
+
+
+class _Unreadable(Exception):
+    """YAML parsed a value but cannot build it (e.g. an unknown ``!tag``)."""
+
+    def __init__(self, line: int, reason: str) -> None:
+        super().__init__(f"line {line}: {reason}")
+        self.line = line
+        self.reason = reason
+
+
+def _construct(loader: Any, node: yaml.Node | None) -> Any:
+    """The Python value of ``node`` (None for no node), built from the already-parsed tree.
+
+    Raises:
+        _Unreadable: YAML cannot build the value, with the line where it fails.
+    """
+    if node is None:
+        return None
+    try:
+        return loader.construct_document(node)
+    except (yaml.YAMLError, ValueError, TypeError) as exc:
+        mark = getattr(exc, "problem_mark", None) or node.start_mark
+        reason = getattr(exc, "problem", None) or str(exc)
+        raise _Unreadable(mark.line + 1, f"YAML cannot read this value: {reason}") from exc
+
+
+def _check_node(
+    path: str, loader: Any, node: yaml.Node, index: int, defaults: dict[str, Any]
+) -> TenantConfig | list[TenantProblem]:
+    try:
+        entry = _construct(loader, node)
+    except _Unreadable as exc:
+        label = _id_of(node) or f"#{index + 1}"
+        return [TenantProblem(path, exc.line, label, "(entry)", exc.reason)]
+    label = str(entry.get("id", f"#{index + 1}")) if isinstance(entry, dict) else f"#{index + 1}"
+    return _check_entry(path, node, label, entry, defaults)
+
+
+def _id_of(node: yaml.Node) -> str | None:
+    """The tenant's ``id`` read straight from its node, for entries that cannot be built."""
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            if k.value == "id" and isinstance(v, yaml.ScalarNode):
+                return str(v.value)
+    return None
 
 
 def _check_entry(
@@ -201,6 +296,8 @@ def _explain(err: Any) -> str:
         return "is required"
     if err["type"] == "extra_forbidden":
         return "is not a known setting (check the spelling)"
+    if err["type"].startswith("date_"):
+        return f"{err['msg']}{shown}; write a real calendar date as YYYY-MM-DD, e.g. 2026-10-01"
     return f"{err['msg']}{shown}"
 
 
@@ -213,15 +310,6 @@ def _secret_like(entry: dict[str, Any], prefix: tuple[str, ...] = ()) -> list[li
         elif isinstance(value, dict):
             found.extend(_secret_like(value, tuple(keys)))
     return found
-
-
-def _tenant_nodes(root: yaml.Node | None) -> list[yaml.Node]:
-    if not isinstance(root, yaml.MappingNode):
-        return []
-    for key, value in root.value:
-        if key.value == "tenants" and isinstance(value, yaml.SequenceNode):
-            return list(value.value)
-    return []
 
 
 def _line_of(node: yaml.Node | None, keys: list[str]) -> int | None:

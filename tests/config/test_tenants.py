@@ -120,3 +120,64 @@ def test_missing_file_raises(tmp_path: Path) -> None:
 def test_env_var_selects_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DIBS_FORTNOX_TENANTS", str(write(tmp_path, GOOD)))
     assert [t.id for t in load_tenants().tenants] == ["acme"]
+
+
+def test_impossible_date_is_that_tenants_problem(tmp_path: Path) -> None:
+    # YAML resolves 2026-13-01 to a timestamp that datetime cannot build; it must not
+    # take every other tenant's DAG down with it.
+    text = GOOD + GOOD.split("tenants:\n", 1)[1].replace("acme", "zeta").replace(
+        "2026-10-01", "2026-13-01"
+    )
+    path = write(tmp_path, text)
+    loaded = load_tenants(path)
+    assert [t.id for t in loaded.tenants] == ["acme"]
+    [problem] = loaded.problems
+    assert (problem.tenant, problem.field, problem.line) == ("zeta", "start_date", 15)
+    text = str(problem)
+    assert f"{path}:15: tenant 'zeta': start_date:" in text
+    assert "'2026-13-01'" in text and "YYYY-MM-DD" in text
+
+
+def test_value_yaml_cannot_build_is_that_tenants_problem(tmp_path: Path) -> None:
+    text = GOOD + GOOD.split("tenants:\n", 1)[1].replace("acme", "zeta").replace(
+        "name: Acme AB", "name: !python/name:os.system x"
+    )
+    loaded = load_tenants(write(tmp_path, text))
+    assert [t.id for t in loaded.tenants] == ["acme"]
+    [problem] = loaded.problems
+    assert (problem.tenant, problem.field, problem.line) == ("zeta", "(entry)", 14)
+    assert "YAML cannot read this value" in problem.message
+
+
+def test_not_yaml_raises_with_the_file(tmp_path: Path) -> None:
+    path = write(tmp_path, "tenants: [\n")
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_tenants(path)
+
+
+def test_unknown_top_level_key_raises(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"unknown top-level keys \['tennants'\]"):
+        load_tenants(write(tmp_path, GOOD + "tennants: []\n"))
+
+
+def test_anchors_and_merge_keys_work_per_tenant(tmp_path: Path) -> None:
+    text = GOOD.replace("    accounts: {sales_se", "    accounts: &acc {sales_se") + (
+        "  - id: zeta\n    <<: {name: Zeta AB, start_date: 2026-10-02}\n"
+        "    email: z@z.example\n    nets_conn_id: n\n    fortnox_conn_id: f\n"
+        "    accounts: *acc\n"
+    )
+    loaded = load_tenants(write(tmp_path, text))
+    assert loaded.problems == []
+    zeta = loaded.by_id("zeta")
+    assert zeta.name == "Zeta AB" and zeta.start_date == date(2026, 10, 2)
+    assert zeta.accounts.sales_eu == 3106
+
+
+def test_the_same_file_is_parsed_once_and_an_edit_is_seen(tmp_path: Path) -> None:
+    path = write(tmp_path, GOOD)
+    first = load_tenants(path)
+    again = load_tenants(path)
+    assert again.tenants[0] is first.tenants[0]  # shared parse
+    assert again.tenants is not first.tenants  # but each caller owns its lists
+    path.write_text(GOOD.replace("Acme AB", "Acme AC"), encoding="utf-8")  # same size
+    assert load_tenants(path).by_id("acme").name == "Acme AC"
