@@ -8,8 +8,8 @@ nothing in it (a refund completed since, a later charge), the payment is fetched
 
 Late payouts: Nets may publish a payout after its own day's run has looked. A run for day
 D therefore also lists the ``late_payout_days`` days before D and takes over every payout
-there that our state database has never seen (neither booked, pending nor held) and whose
-own day has already had a run that finished. Days still running book their own payouts.
+there that its own day's run did not see when it listed that day, and that no run has
+booked, planned or held since.
 """
 
 from __future__ import annotations
@@ -37,20 +37,30 @@ def payout_day(item: dict[str, Any], default: date) -> date:
 
 
 def late_payouts(ctx: StepContext, listed: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Payouts of earlier days in the look-back that no run has booked, held or planned."""
+    """Payouts of earlier days that were published after their own day's run looked.
+
+    A payout is late when its day's run saved the list of that day's payouts without it,
+    and no run has booked, planned or held it since. A day whose run never listed its
+    payouts (not run yet, or failed before asking Nets) is left to its own run: taking its
+    payouts over would book them out of order, or spread one broken payout to later days.
+    """
     known = {p.payout_id for p in ctx.ledger.payouts(ctx.tenant.id)}
-    finished: set[date] = set()
-    for run in ctx.ledger.runs(ctx.tenant.id):
-        if run.status != "running" and run.day < ctx.day:
-            finished.add(run.day)
+    seen_by_day: dict[date, set[str] | None] = {}
     late = []
     for item in listed:
         day = payout_day(item, ctx.day)
-        if (
-            ctx.tenant.start_date <= day < ctx.day
-            and day in finished
-            and str(item.get("id")) not in known
-        ):
+        payout_id = str(item.get("id"))
+        if not (ctx.tenant.start_date <= day < ctx.day) or payout_id in known:
+            continue
+        if day not in seen_by_day:
+            record = ctx.ledger.get_raw(ctx.tenant.id, "payouts_list", day.isoformat())
+            seen_by_day[day] = (
+                None
+                if record is None
+                else {str(p.get("id")) for p in record.payload.get("payouts") or []}
+            )
+        seen = seen_by_day[day]
+        if seen is not None and payout_id not in seen:
             late.append(item)
     return late
 
