@@ -13,7 +13,6 @@ import pendulum
 from airflow.sdk import Param, dag, get_parsing_context, task
 from airflow.timetables.interval import CronDataIntervalTimetable
 
-from dibs_fortnox.pipeline import runner
 from dibs_fortnox.schedule import DAILY_CRON, TIMEZONE, task_retry_args
 from dibs_fortnox.tenants import TenantConfig, load_tenants
 
@@ -74,18 +73,22 @@ def build_dag(tenant: TenantConfig) -> None:
     def tenant_dag() -> None:
         @task
         def extract(**context: object) -> dict[str, object]:
+            from dibs_fortnox.pipeline import runner  # heavy: import at run time only
             return runner.run_step("extract", tenant.id, context)
 
         @task
         def transform(extracted: dict[str, object], **context: object) -> dict[str, object]:
+            from dibs_fortnox.pipeline import runner  # heavy: import at run time only
             return runner.run_step("transform", tenant.id, context)
 
         @task
         def load(transformed: dict[str, object], **context: object) -> dict[str, object]:
+            from dibs_fortnox.pipeline import runner  # heavy: import at run time only
             return runner.run_step("load", tenant.id, context)
 
         @task
         def reconcile(loaded: dict[str, object], **context: object) -> dict[str, object]:
+            from dibs_fortnox.pipeline import runner  # heavy: import at run time only
             return runner.run_step("reconcile", tenant.id, context)
 
         extracted = extract()

@@ -1,0 +1,60 @@
+"""Parsing the DAG folder stays cheap: no pandas, SQLAlchemy or requests for building DAGs.
+
+Airflow re-parses every DAG file every 30 s and kills a parse after 30 s; the task bodies
+need the heavy libraries, the DAG definitions do not. Run in a fresh interpreter, because
+this test session has long since imported all of them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+HEAVY = ("pandas", "sqlalchemy", "requests")
+
+PROBE = """
+import json, runpy, sys
+import airflow.sdk, airflow.timetables.interval  # loaded by the dag-processor anyway
+before = set(sys.modules)
+runpy.run_path(sys.argv[1], run_name="dag_file")
+added = sorted(set(sys.modules) - before)
+print(json.dumps({"added": added, "loaded": sorted(sys.modules)}))
+"""
+
+
+def modules_imported_by(dag_file: Path) -> tuple[list[str], list[str]]:
+    """(modules the DAG file added, all modules loaded) in a fresh interpreter."""
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO / "plugins"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, str(dag_file)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    return report["added"], report["loaded"]
+
+
+def heavy(names: list[str]) -> list[str]:
+    return [n for n in names if n.split(".")[0] in HEAVY]
+
+
+@pytest.mark.parametrize("dag_file", ["dibs_fortnox.py", "tenants_config_check.py"])
+def test_dag_file_imports_no_heavy_library(dag_file: str) -> None:
+    added, loaded = modules_imported_by(REPO / "dags" / dag_file)
+    assert heavy(added) == []
+    # Airflow itself loads SQLAlchemy; pandas and requests must not be loaded by anyone.
+    assert [n for n in loaded if n.split(".")[0] in ("pandas", "requests")] == []
+    assert "dibs_fortnox.pipeline.runner" not in loaded
