@@ -1,4 +1,4 @@
-"""Run every benchmark and print one line per figure (targets in BENCHMARKS.md).
+"""Run every benchmark, print its figures and merge them into bench/results.json.
 
 Each benchmark is a plain function returning its figures; speed targets live here, never
 in the test suite, because a loaded CI machine would make a timed test flaky.
@@ -14,12 +14,15 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
-from datetime import date
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import requests
 
+from benchmarks import results
+from benchmarks.dag_parse import METHOD as DAG_PARSE_METHOD
+from benchmarks.stats import Figure, machine
 from dibs_fortnox.sandbox.fortnox import FortnoxApp, demo_company
 from dibs_fortnox.sandbox.nets import NetsApp
 from dibs_fortnox.sandbox.scenario import ScenarioConfig, generate
@@ -180,30 +183,81 @@ def bench_pipeline_day(payments_per_day: int = 200) -> Figures:
     }
 
 
-BENCHMARKS: dict[str, Callable[[], Figures]] = {
-    "fortnox-emulator": bench_fortnox_emulator,
-    "nets-emulator": bench_nets_emulator,
-    "scenario-100k": bench_scenario_100k,
-    "transform": bench_transform,
-    "pipeline-day": bench_pipeline_day,
+@dataclass(frozen=True)
+class Benchmark:
+    """A benchmark: ``run(quick)`` returns its figures; ``method`` says how they are measured."""
+
+    run: Callable[[bool], Figures]
+    method: str
+
+
+def _dag_parse(quick: bool) -> Figures:
+    from benchmarks.dag_parse import bench_dag_parse
+
+    if quick:
+        return bench_dag_parse(tenants=1000, big=0, repeats=3)
+    return bench_dag_parse(tenants=1000, big=10_000, repeats=5)
+
+
+BENCHMARKS: dict[str, Benchmark] = {
+    "fortnox-emulator": Benchmark(
+        lambda quick: bench_fortnox_emulator(),
+        "Fortnox emulator on 127.0.0.1 in this process, rate limit off: 500 POST /3/invoices "
+        "from 1 client, then 3,000 GET /3/invoices/{n} from 2 keep-alive clients; one run",
+    ),
+    "nets-emulator": Benchmark(
+        lambda quick: bench_nets_emulator(),
+        "Nets emulator on 127.0.0.1 in this process: 3,000 GET /v1/payments/{id} from 2 "
+        "keep-alive clients; one run",
+    ),
+    "scenario-100k": Benchmark(
+        lambda quick: bench_scenario_100k(),
+        "generate(ScenarioConfig(seed=1, days=1, payments_per_day=100_000)); wall time and "
+        "peak RSS growth; one run",
+    ),
+    "transform": Benchmark(
+        lambda quick: bench_transform(),
+        "booking.transform of one day of 20,000 generated payments, then .bookings(); one run",
+    ),
+    "pipeline-day": Benchmark(
+        lambda quick: bench_pipeline_day(),
+        "one generated day (200 payments) extract -> reconcile against unthrottled emulators, "
+        "then the same day again; one run",
+    ),
+    "dag-parse": Benchmark(_dag_parse, DAG_PARSE_METHOD),
 }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="*", choices=[*BENCHMARKS, []], help="default: all")
-    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--json", type=Path, help="also write this run's entries to this file")
+    parser.add_argument(
+        "--results",
+        type=Path,
+        default=results.RESULTS,
+        help="merge the figures into this file (default: bench/results.json)",
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="dag-parse: 1,000 tenants, 3 repeats, no 10,000"
+    )
     args = parser.parse_args(argv)
-    figures: Figures = {"date": date.today().isoformat()}
+    entries: dict[str, dict[str, Any]] = {}
     for name in args.names or list(BENCHMARKS):
         started = time.perf_counter()
-        result = BENCHMARKS[name]()
-        figures.update(result)
-        print(
-            f"{name:<18} {json.dumps(result)}  ({time.perf_counter() - started:.0f} s)", flush=True
-        )
+        bench = BENCHMARKS[name]
+        on = machine()
+        found = bench.run(args.quick)
+        figures = {
+            **results.single_shot(found),
+            **{k: v for k, v in found.items() if isinstance(v, Figure)},
+        }
+        entries[name] = results.entry(bench.method, figures, on)
+        shown = ", ".join(f"{k}: {v}" for k, v in figures.items())
+        print(f"{name:<18} {shown}  ({time.perf_counter() - started:.0f} s)", flush=True)
+    results.save(entries, args.results)
     if args.json:
-        args.json.write_text(json.dumps(figures, indent=2) + "\n")
+        args.json.write_text(json.dumps(entries, indent=2, ensure_ascii=False) + "\n")
     return 0
 
 
