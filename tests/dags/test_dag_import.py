@@ -78,3 +78,22 @@ def test_broken_tenant_keeps_the_other_dags(
     [(file, error)] = bag.import_errors.items()
     assert file.endswith("tenants_config_check.py")
     assert f"{path}:16: tenant 'broken': accounts.sales_eu" in error
+
+
+def test_impossible_date_keeps_the_other_dags(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "tenants.yaml"
+    path.write_text(
+        "tenants:\n"
+        + TENANT.format(id="acme", eu=3106)
+        + TENANT.format(id="broken", eu=3106).replace("2026-10-01", "2026-13-01")
+        + TENANT.format(id="zeta", eu=3106),
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("DIBS_FORTNOX_TENANTS", str(path))
+    bag = dagbag()
+    assert sorted(bag.dag_ids) == ["dibs_fortnox__acme", "dibs_fortnox__zeta"]
+    [(file, error)] = bag.import_errors.items()
+    assert file.endswith("tenants_config_check.py")
+    assert f"{path}:12: tenant 'broken': start_date:" in error and "2026-13-01" in error
