@@ -80,3 +80,22 @@ def test_failure_callback_closes_the_run_so_later_days_go_on(
     assert run.status == "failed" and run.summary == {"error": "Nets 503"}
     ticks = Ticks()
     assert wait_for_earlier_days(world.context(days[1]), clock=ticks, sleep=ticks.sleep) == 0.0
+
+
+def test_an_earlier_day_whose_load_is_done_no_longer_blocks(world: World) -> None:
+    days = world.payout_days()
+    key = world.ledger.start_run("demo", days[0], "backfill__day0")
+    world.ledger.mark_step_done(key, "extract")
+    ticks = Ticks()
+    with pytest.raises(WaitingForEarlierDay):
+        wait_for_earlier_days(world.context(days[1]), wait_s=2, clock=ticks, sleep=ticks.sleep)
+    world.ledger.mark_step_done(key, "load")  # reconcile may still run: writing is over
+    assert wait_for_earlier_days(world.context(days[1]), clock=ticks, sleep=ticks.sleep) == 0.0
+
+
+def test_a_day_with_nothing_left_to_write_does_not_wait(world: World) -> None:
+    days = world.payout_days()
+    world.run_day(days[1])
+    world.ledger.start_run("demo", days[0], "backfill__day0")  # in flight, load not done
+    summary = world.run_day(days[1])  # a retrigger of a booked day
+    assert summary["load"]["writes"] == 0 and summary["load"]["waited_for_earlier_days_s"] == 0

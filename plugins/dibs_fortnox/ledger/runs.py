@@ -138,10 +138,28 @@ def run_states(engine: Engine, tenant: str, day: date | None) -> list[RunState]:
         return [_run(row) for row in conn.execute(stmt.order_by(runs.c.id))]
 
 
+def mark_step_done(engine: Engine, run_pk: int, step: str) -> None:
+    """Note in a running run's summary that ``step`` is done (``{"steps_done": [...]}``)."""
+    with engine.begin() as conn:
+        row = conn.execute(
+            sa.select(runs.c.summary, runs.c.status).where(runs.c.id == run_pk)
+        ).first()
+        if row is None or row.status != "running":
+            return
+        done = list((row.summary or {}).get("steps_done") or [])
+        if step not in done:
+            conn.execute(
+                sa.update(runs)
+                .where(runs.c.id == run_pk)
+                .values(summary={**(row.summary or {}), "steps_done": [*done, step]})
+            )
+
+
 def open_runs_before(
     engine: Engine, tenant: str, day: date, started_after: datetime
 ) -> list[RunState]:
-    """Runs of days before ``day`` still running, started after ``started_after``."""
+    """Runs of days before ``day`` still running, started after ``started_after``
+    (with their ``steps_done`` in the summary, for the caller to judge)."""
     stmt = sa.select(runs).where(
         runs.c.tenant == tenant,
         runs.c.day < day,

@@ -25,12 +25,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from dibs_fortnox.ledger import documents, raw, reports, runs, windows
+from dibs_fortnox.ledger import documents, raw, reports, resolutions, runs, windows
 from dibs_fortnox.ledger.dialects import default_url, make_engine
+from dibs_fortnox.ledger.resolutions import Resolution
 from dibs_fortnox.ledger.schema import metadata
 from dibs_fortnox.ledger.states import (
     DocumentState,
     DocumentStatus,
+    LedgerError,
     PayoutState,
     RawRecord,
     RunState,
@@ -274,6 +276,10 @@ class Ledger:
         """Return a tenant's runs, optionally of one day, oldest first."""
         return runs.run_states(self._engine, tenant, day)
 
+    def mark_step_done(self, run_pk: int, step: str) -> None:
+        """Note that a running run has finished ``step`` (others may wait for that)."""
+        runs.mark_step_done(self._engine, run_pk, step)
+
     def open_runs_before(self, tenant: str, day: date, started_after: datetime) -> list[RunState]:
         """Runs of a tenant's earlier days that are still running (started after a bound)."""
         return runs.open_runs_before(self._engine, tenant, day, started_after)
@@ -281,6 +287,39 @@ class Ledger:
     def close_open_run(self, tenant: str, run_id: str, error: str) -> int:
         """Close a DAG run's still-running rows as failed, with the error; return how many."""
         return runs.close_open_run(self._engine, self._now(), tenant, run_id, error)
+
+    def resolve_payout(
+        self,
+        tenant: str,
+        payout_id: str,
+        action: str,
+        decided_by: str,
+        note: str,
+        claims: list[str] | None = None,
+    ) -> None:
+        """Record a person's decision about a held payout and set its status accordingly:
+        ``booked_by_hand`` makes it booked for good, ``released`` makes it pending again."""
+        states = {p.payout_id: p for p in self.payouts(tenant)}
+        state = states.get(payout_id)
+        if state is None:
+            raise LedgerError(f"tenant {tenant!r} has no payout {payout_id!r} in the ledger")
+        if state.status == "booked":
+            raise LedgerError(
+                f"payout {payout_id} of tenant {tenant!r} is already booked; nothing to decide"
+            )
+        status = "booked" if action == "booked_by_hand" else "pending"
+        resolutions.record(
+            self._engine, self._now(), tenant, payout_id, action, decided_by, note, claims or []
+        )
+        self.record_payout(tenant, state.day, payout_id, status)
+
+    def payout_history(self, tenant: str, payout_id: str | None = None) -> list[Resolution]:
+        """Decisions people made about a tenant's payouts, oldest first."""
+        return resolutions.history(self._engine, tenant, payout_id)
+
+    def hand_booked_claims(self, tenant: str) -> frozenset[str]:
+        """Charge and refund ids settled by payouts a person booked by hand."""
+        return resolutions.hand_booked_claims(self._engine, tenant)
 
     def now(self) -> datetime:
         """The ledger's clock (aware UTC): what every timestamp it writes is taken from."""

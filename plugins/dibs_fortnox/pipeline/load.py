@@ -241,8 +241,12 @@ def _confirmed(ctx: StepContext, booking: PayoutBooking) -> bool:
 
 def load(ctx: StepContext) -> dict[str, Any]:
     """The load task: post every bookable payout of the day; return what was sent."""
-    waited = wait_for_earlier_days(ctx)
     plan = plan_day(ctx)
+    waited = 0.0
+    if plan.held or any(not _confirmed(ctx, b) for b in plan.bookings):
+        # Something to write, or a refund that an earlier day may be about to make bookable.
+        waited = wait_for_earlier_days(ctx)
+        plan = plan_day(ctx)
     record_held(ctx, plan)
     todo = [b for b in plan.bookings if not _confirmed(ctx, b)]
     if todo:

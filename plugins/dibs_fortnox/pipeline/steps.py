@@ -54,4 +54,6 @@ def execute(ctx: StepContext, name: str) -> dict[str, Any]:
         ctx.finish()
     if name == "reconcile":
         ctx.ledger.finish_run(key, "success", summary)
+    else:
+        ctx.ledger.mark_step_done(key, name)
     return summary

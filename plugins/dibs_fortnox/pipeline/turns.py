@@ -5,7 +5,9 @@
 can overlap a manual one. Booking is not order-free: a refund credits the invoice of its
 charge, so the payout of the charge must be booked before the payout of the refund, or the
 refund is held. So before writing, the load step of day D waits while any run of the same
-tenant for an earlier day is still running (our ``runs`` table, written by every step).
+tenant for an earlier day is in flight and has not finished its own load (our ``runs``
+table, where every step notes that it is done). A day with nothing left to write does not
+wait at all.
 
 Only runs in flight block: a day that failed or was held does not stop later days, which is
 what a retriggered day in the middle of a booked range needs. A run row that Airflow gave up
@@ -29,7 +31,7 @@ from dibs_fortnox.pipeline.context import StepContext
 log = logging.getLogger(__name__)
 
 STALE_AFTER = timedelta(hours=12)
-WAIT_S = 60.0
+WAIT_S = 300.0
 POLL_S = 1.0
 
 
@@ -51,7 +53,11 @@ def wait_for_earlier_days(
     while True:
         bound = ctx.ledger.now() - STALE_AFTER
         blocking = sorted(
-            {r.day.isoformat() for r in ctx.ledger.open_runs_before(ctx.tenant.id, ctx.day, bound)}
+            {
+                r.day.isoformat()
+                for r in ctx.ledger.open_runs_before(ctx.tenant.id, ctx.day, bound)
+                if "load" not in ((r.summary or {}).get("steps_done") or [])
+            }
         )
         waited = clock() - started
         if not blocking:
