@@ -30,6 +30,21 @@ CREATE INDEX ix_documents_tenant_day ON documents (tenant, day);
 
 CREATE INDEX ix_documents_tenant_payout_id ON documents (tenant, payout_id);
 
+CREATE TABLE payout_resolutions (
+	id INTEGER NOT NULL,
+	tenant VARCHAR(64) NOT NULL,
+	payout_id VARCHAR(128) NOT NULL,
+	action VARCHAR(16) NOT NULL,
+	decided_by VARCHAR(200) NOT NULL,
+	note TEXT NOT NULL,
+	claims JSON NOT NULL,
+	decided_at DATETIME NOT NULL,
+	CONSTRAINT pk_payout_resolutions PRIMARY KEY (id),
+	CONSTRAINT ck_payout_resolutions_action CHECK (action IN ('booked_by_hand', 'released'))
+);
+
+CREATE INDEX ix_payout_resolutions_tenant_payout_id ON payout_resolutions (tenant, payout_id);
+
 CREATE TABLE payouts (
 	id INTEGER NOT NULL,
 	tenant VARCHAR(64) NOT NULL,
@@ -110,6 +125,21 @@ CREATE TABLE documents (
 CREATE INDEX ix_documents_tenant_day ON documents (tenant, day);
 
 CREATE INDEX ix_documents_tenant_payout_id ON documents (tenant, payout_id);
+
+CREATE TABLE payout_resolutions (
+	id SERIAL NOT NULL,
+	tenant VARCHAR(64) NOT NULL,
+	payout_id VARCHAR(128) NOT NULL,
+	action VARCHAR(16) NOT NULL,
+	decided_by VARCHAR(200) NOT NULL,
+	note TEXT NOT NULL,
+	claims JSON NOT NULL,
+	decided_at TIMESTAMP WITH TIME ZONE NOT NULL,
+	CONSTRAINT pk_payout_resolutions PRIMARY KEY (id),
+	CONSTRAINT ck_payout_resolutions_action CHECK (action IN ('booked_by_hand', 'released'))
+);
+
+CREATE INDEX ix_payout_resolutions_tenant_payout_id ON payout_resolutions (tenant, payout_id);
 
 CREATE TABLE payouts (
 	id SERIAL NOT NULL,

@@ -87,10 +87,14 @@ class World:
 
     def run_day_tolerating_held(self, day: date) -> dict[str, Any]:
         """Run a day; a held payout fails reconcile (as in Airflow) but the summary is kept."""
+        return self.run_day_tolerating_held_with(day, self.ledger)
+
+    def run_day_tolerating_held_with(self, day: date, ledger: Ledger) -> dict[str, Any]:
+        """The same, with another state database (another installation booking Fortnox)."""
         out: dict[str, Any] = {}
         for name in STEPS:
             try:
-                out[name] = execute(self.context(day), name)
+                out[name] = execute(self.context(day, ledger), name)
             except ReconcileFailed as exc:
                 out[name] = exc.summary
         self.summaries.append(out)

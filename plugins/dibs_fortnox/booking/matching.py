@@ -72,7 +72,7 @@ def _when(source: Charge | Refund) -> datetime | None:
     return source.created if isinstance(source, Charge) else source.last_updated
 
 
-def _same_amount(action: PayoutAction, payment: Payment) -> list[Charge | Refund]:
+def same_amount(action: PayoutAction, payment: Payment) -> list[Charge | Refund]:
     """The charges (or completed refunds) of the payment with the action's amount."""
     if action.kind is ActionKind.CHARGE:
         return [c for c in payment.charges if c.amount == action.amount]
@@ -100,7 +100,7 @@ def _match_action(
     """Return the match, or the reason there is none."""
     label = _describe(payout, action)
     what = "charge" if action.kind is ActionKind.CHARGE else "completed refund"
-    candidates = _same_amount(action, payment)
+    candidates = same_amount(action, payment)
     free = [c for c in candidates if _id(c) not in claimed]
     chosen = free[0] if len(free) == 1 else _closest(action, free)
     if chosen is not None:
@@ -141,7 +141,7 @@ def unexplained(payout: Payout, payment: Payment) -> list[PayoutAction]:
         for action in payout.actions
         if action.payment_id == payment.payment_id
         and action.kind is not ActionKind.DEPOSIT
-        and not _same_amount(action, payment)
+        and not same_amount(action, payment)
     ]
 
 

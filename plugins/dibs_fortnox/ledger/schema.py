@@ -1,6 +1,6 @@
 """Tables of our own state database, and the DDL a reviewer reads in ``include/sql``.
 
-Four tables, one job each:
+Six tables, one job each:
 
 - ``raw_records``: what Nets returned (payout lists, payout details, payments), kept for
   audit, for re-running the transform without calling Nets again, and as the payment cache.
@@ -9,6 +9,8 @@ Four tables, one job each:
   worker's claim of the same document a no-op.
 - ``payouts``: whether a payout is pending, held (with the reason) or booked.
 - ``runs``: one row per pipeline run of a tenant and day, with its summary.
+- ``payout_resolutions``: who booked a held payout by hand or released it, when and why.
+- ``request_windows``: each tenant's Fortnox rate window, shared by every worker.
 
 Timestamps are stored in UTC. SQLite has no time zone type, so :class:`UtcDateTime` writes
 naive UTC there and hands back aware UTC datetimes on every dialect.
@@ -42,6 +44,7 @@ DOCUMENT_KINDS: tuple[str, ...] = (
 DOCUMENT_STATUSES: tuple[str, ...] = ("intent", "unknown", "posted", "bookkept", "failed")
 PAYOUT_STATUSES: tuple[str, ...] = ("pending", "held", "booked")
 RUN_STATUSES: tuple[str, ...] = ("running", "success", "held", "failed")
+RESOLUTION_ACTIONS: tuple[str, ...] = ("booked_by_hand", "released")
 
 # Stable constraint names, so the generated DDL and migrations do not depend on the dialect's
 # own naming.
@@ -157,6 +160,24 @@ runs = sa.Table(
     sa.Column("finished_at", UtcDateTime, nullable=True),
     _one_of("status", RUN_STATUSES, "status"),
     sa.Index(None, "tenant", "day"),
+)
+
+# What a person decided about a held payout: booked by hand, or released for a re-run.
+# ``claims`` lists the charge and refund ids a hand-booked payout settled, so no later payout
+# matches them again and refunds of those charges can credit the hand-made invoices.
+payout_resolutions = sa.Table(
+    "payout_resolutions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("tenant", sa.String(64), nullable=False),
+    sa.Column("payout_id", sa.String(128), nullable=False),
+    sa.Column("action", sa.String(16), nullable=False),
+    sa.Column("decided_by", sa.String(200), nullable=False),
+    sa.Column("note", sa.Text, nullable=False),
+    sa.Column("claims", sa.JSON, nullable=False),
+    sa.Column("decided_at", UtcDateTime, nullable=False),
+    _one_of("action", RESOLUTION_ACTIONS, "action"),
+    sa.Index(None, "tenant", "payout_id"),
 )
 
 # When a tenant's recent API calls were sent (epoch seconds), handed from one task to the

@@ -64,11 +64,12 @@ def raw_inputs(ctx: StepContext) -> tuple[list[dict[str, Any]], dict[str, dict[s
 
 
 def booked_elsewhere(ctx: StepContext, todays_payouts: set[str]) -> frozenset[str]:
-    """Charge and refund ids whose invoices earlier payouts created (so refunds can credit them).
+    """Charge and refund ids whose invoices earlier payouts created (so refunds can credit them),
+    and those of payouts a person booked by hand.
 
     Documents of today's own payouts are left out: on a re-run they must be matched again.
     """
-    refs = set()
+    refs = set(ctx.ledger.hand_booked_claims(ctx.tenant.id))
     for kind in ("invoice", "credit"):
         for doc in ctx.ledger.documents(ctx.tenant.id, kind=kind):
             if doc.status in BOOKED_STATUSES and doc.payout_id not in todays_payouts:
