@@ -76,7 +76,7 @@ def test_release_after_nets_corrects_the_payout_books_it(world: World, capsys: A
     expected = expected_trial_balance(world.scenario, ScenarioAccounts(), days[0], days[-1])
     assert nonzero(world.fortnox_app.trial_balance("demo")) == nonzero(expected)
     (first, *_) = world.ledger.payout_history("demo", charged["id"])
-    assert (first.action, first.decided_by) == ("released", "Anna, ekonomi")
+    assert (first.action, first.decided_by, first.note) == ("released", "Anna", "ok")
 
 
 def test_book_by_hand_lets_later_refunds_of_its_charges_go_on(world: World, tmp_path: Path) -> None:
