@@ -44,6 +44,7 @@ class PayoutAction:
         timestamp: when the charge was created (a refund: its ``lastUpdated``), tz-aware.
         amount: positive öre for every kind.
         fee: the card fee Nets withheld for this action, positive öre (0 for deposits).
+        vat: Nets' ``vatAmount`` of the action; ``None`` when Nets left it out.
     """
 
     action_id: str
@@ -52,6 +53,7 @@ class PayoutAction:
     timestamp: datetime | None
     amount: Ore
     fee: Ore
+    vat: Ore | None = None
 
 
 @dataclass(frozen=True)
@@ -154,6 +156,9 @@ class Payment:
         order_reference: the shop's order number ('' when missing).
         country: ISO alpha-3 of the shipping address, falling back to the billing address;
             ``None`` when neither has one (such a payment cannot be given a sales account).
+        company_name: ``consumer.company.name``; ``None`` for a private person.
+        company_number: ``consumer.company.registrationNumber`` as sent (a VAT number or an
+            organisation number); ``None`` when missing.
     """
 
     payment_id: str
@@ -162,3 +167,5 @@ class Payment:
     country: str | None
     charges: tuple[Charge, ...]
     refunds: tuple[Refund, ...]
+    company_name: str | None = None
+    company_number: str | None = None

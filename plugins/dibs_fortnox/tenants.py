@@ -38,7 +38,11 @@ _SECRET_KEY = re.compile(r"secret|password|token|api[_-]?key|client[_-]?secret",
 
 
 class Accounts(BaseModel):
-    """The merchant's chart choices (the original onboarding form's account fields)."""
+    """The merchant's chart choices (the original onboarding form's account fields).
+
+    The form's three sales keys keep their meaning (``sales_se`` and ``sales_eu`` are the
+    25 % accounts); the keys per rate and buyer default to BAS, so older files still work.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -49,6 +53,25 @@ class Accounts(BaseModel):
     bank: Account
     fees: Account
     rounding: Account = 3740
+    sales_se_12: Account = 3002
+    sales_se_6: Account = 3003
+    sales_se_0: Account = 3004
+    sales_eu_business: Account = 3108
+
+
+class OssRate(BaseModel):
+    """One EU country's VAT rate under OSS: its sales and output-VAT accounts in Fortnox."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    sales: Account
+    vat: Account
+
+
+EU_OSS_COUNTRIES = frozenset(
+    "AUT BEL BGR HRV CYP CZE DNK EST FIN FRA DEU GRC HUN IRL ITA LVA LTU LUX MLT NLD POL "
+    "PRT ROU SVK SVN ESP".split()
+)
 
 
 class TenantConfig(BaseModel):
@@ -69,6 +92,23 @@ class TenantConfig(BaseModel):
     paused: bool = False
     # Days a run looks back for payouts Nets published late (never booked nor held).
     late_payout_days: Annotated[int, Field(ge=0, le=60)] = 7
+    # Above the EU distance-selling threshold: EU consumers pay their own country's VAT.
+    oss: bool = False
+    # alpha-3 EU country → whole VAT percent → accounts (docs/tenants.md, "OSS").
+    oss_countries: dict[str, dict[Annotated[int, Field(gt=0, lt=100)], OssRate]] = Field(
+        default_factory=dict
+    )
+
+    @field_validator("oss_countries")
+    @classmethod
+    def _eu_countries(cls, value: dict[str, dict[int, OssRate]]) -> dict[str, dict[int, OssRate]]:
+        wrong = sorted(set(value) - EU_OSS_COUNTRIES)
+        if wrong:
+            raise ValueError(
+                f"{', '.join(wrong)}: OSS countries are the other EU members as ISO alpha-3 "
+                "codes (DEU, FRA, ...); Sweden and non-EU countries are not OSS countries"
+            )
+        return value
 
     @field_validator("start_date")
     @classmethod

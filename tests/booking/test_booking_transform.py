@@ -92,9 +92,9 @@ def test_eu_and_non_eu_rows():
     result = book(de, us, payouts=[payout("po1", charged(de), charged(us))])
     assert_documents_equal(
         f"""
-        invoice c-p-de 2024-03-05 EU-SEK order o-p-de = 200.00
+        invoice c-p-de 2024-03-05 EU-DE-SEK order o-p-de = 200.00
           3106 1 × 160.00 @25% Tröja (1 pcs × 160.00)
-        invoice c-p-us 2024-03-05 NONEU-SEK order o-p-us = 160.00
+        invoice c-p-us 2024-03-05 NONEU-US-SEK order o-p-us = 160.00
           3105 1 × 160.00 @0% Tröja (1 pcs × 160.00)
         payment c-p-de 2024-03-05 200.00 NETS 1516
         payment c-p-us 2024-03-05 160.00 NETS 1516
@@ -105,8 +105,10 @@ def test_eu_and_non_eu_rows():
         result.bookings(),
     )
     customers = {c.key: c for c in result.bookings()[0].customers}
-    assert customers["EU-SEK"].to_payload()["Customer"]["VATType"] == "EUVAT"
-    assert customers["NONEU-SEK"].vat_type == "EXPORT"
+    eu = customers["EU-DE-SEK"].to_payload()["Customer"]
+    assert (eu["VATType"], eu["CountryCode"]) == ("EUVAT", "DE")
+    assert customers["NONEU-US-SEK"].vat_type == "EXPORT"
+    assert customers["NONEU-US-SEK"].country_code == "US"
 
 
 def test_mixed_vat_rates():

@@ -26,7 +26,7 @@ from dibs_fortnox.booking.documents import (
     VoucherRow,
     voucher_description,
 )
-from dibs_fortnox.booking.regions import customer_spec_for_key
+from dibs_fortnox.booking.regions import CustomerSpec
 from dibs_fortnox.model import Payout
 
 
@@ -65,7 +65,15 @@ def _invoice(rows: list[Any], notes: dict[str, tuple[str, ...]]) -> InvoiceDoc:
         order_reference=str(head.order_reference),
         invoice_date=head.invoice_date,
         currency=str(head.currency),
-        customer=customer_spec_for_key(str(head.customer)),
+        customer=CustomerSpec(
+            key=str(head.customer),
+            name=str(head.customer_name),
+            country_code=str(head.customer_country) or None,
+            vat_type=str(head.vat_type),
+            currency=str(head.currency),
+            kind=str(head.customer_kind),
+            vat_number=str(head.vat_number) or None,
+        ),
         rows=tuple(
             InvoiceRow(
                 account=int(r.account),

@@ -30,7 +30,12 @@ INVOICE_ROWS: dict[str, str] = {
     "payment_id": TEXT,
     "credits": TEXT,  # charge id credited by a credit invoice, "" on an invoice
     "order_reference": TEXT,
-    "customer": TEXT,  # customer key, e.g. "SE-SEK"
+    "customer": TEXT,  # customer key, e.g. "SE-SEK", "EU-DE-SEK", "VAT-DE123456789-SEK"
+    "customer_name": TEXT,
+    "customer_country": TEXT,  # ISO alpha-2, "" when unknown
+    "customer_kind": TEXT,  # PRIVATE or COMPANY
+    "vat_type": TEXT,  # SEVAT, EUVAT, EUREVERSEDVAT or EXPORT
+    "vat_number": TEXT,  # the company's VAT number, "" for a private person
     "invoice_date": DATE,
     "currency": TEXT,
     "amount": MONEY,  # Nets' amount of the whole document (negative on a credit)

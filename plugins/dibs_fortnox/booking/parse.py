@@ -152,6 +152,7 @@ def parse_payment(data: Mapping[str, Any]) -> Payment:
         for i, r in enumerate(inner.get("refunds") or [])
     )
     currency = order.get("currency")
+    company = (inner.get("consumer") or {}).get("company") or {}
     return Payment(
         payment_id=payment_id,
         currency=currency.upper() if isinstance(currency, str) and currency else None,
@@ -159,6 +160,8 @@ def parse_payment(data: Mapping[str, Any]) -> Payment:
         country=_country(inner.get("consumer") or {}),
         charges=charges,
         refunds=refunds,
+        company_name=_text(company, "name").strip() or None,
+        company_number=_text(company, "registrationNumber").strip() or None,
     )
 
 
@@ -191,6 +194,7 @@ def parse_payout(data: Mapping[str, Any]) -> Payout:
                 timestamp=parse_timestamp(raw.get("timestamp"), f"{at}.timestamp"),
                 amount=_ore(raw, "amount", at),
                 fee=_ore(raw, "fee", at),
+                vat=_ore(raw, "vatAmount", at) if raw.get("vatAmount") is not None else None,
             )
         )
     expected = data.get("numberOfPaymentActions")

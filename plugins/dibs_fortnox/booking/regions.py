@@ -86,14 +86,18 @@ class SalesAccounts:
 
 @dataclass(frozen=True)
 class CustomerSpec:
-    """The collective Fortnox customer of one region and currency.
+    """The Fortnox customer of an invoice: collective per country, or one company.
 
     Attributes:
-        key: stable key (``SE-SEK``) the loader maps to a Fortnox ``CustomerNumber``.
-        country_code: ISO alpha-2 for the Swedish customer; ``None`` for EU and non-EU,
-            because one customer stands for buyers in many countries.
-        vat_type: Fortnox ``VATType``: SEVAT, EUVAT (EU consumers pay Swedish VAT below
-            the OSS threshold) or EXPORT.
+        key: stable key the loader maps to a Fortnox ``CustomerNumber``: ``SE-SEK``, one
+            per EU or non-EU country (``EU-DE-SEK``, ``NONEU-US-SEK``), and one per company
+            VAT number (``VAT-DE123456789-SEK``).
+        country_code: ISO alpha-2 (``CountryCode``), so the country shows on the customer
+            and the invoice; ``None`` only for keys written before countries were kept.
+        vat_type: Fortnox ``VATType``: SEVAT, EUVAT, EUREVERSEDVAT or EXPORT.
+        kind: Fortnox ``Type``: PRIVATE for the collective customers, COMPANY for a company.
+        vat_number: the company's VAT number (``VATNumber``); required by Fortnox for
+            EUREVERSEDVAT and printed on the invoice.
     """
 
     key: str
@@ -101,18 +105,22 @@ class CustomerSpec:
     country_code: str | None
     vat_type: str
     currency: str
+    kind: str = "PRIVATE"
+    vat_number: str | None = None
 
     def to_payload(self) -> dict[str, Any]:
         """The body of ``POST /3/customers``."""
         customer: dict[str, Any] = {
             "Name": self.name,
-            "Type": "PRIVATE",
+            "Type": self.kind,
             "VATType": self.vat_type,
             "Currency": self.currency,
             "ExternalReference": f"nets-easy-{self.key}",
         }
         if self.country_code is not None:
             customer["CountryCode"] = self.country_code
+        if self.vat_number is not None:
+            customer["VATNumber"] = self.vat_number
         return {"Customer": customer}
 
 
@@ -123,26 +131,17 @@ _NAMES = {
 }
 
 
-def customer_spec(region: Region, currency: str) -> CustomerSpec:
-    """Return the collective customer for a region and currency."""
-    name, country_code, vat_type = _NAMES[region]
+def customer_spec(region: Region, currency: str, country_code: str | None = None) -> CustomerSpec:
+    """Return the collective customer of a region (and, outside Sweden, a country)."""
+    name, default_code, vat_type = _NAMES[region]
+    code = default_code or country_code
     suffix = "" if currency == "SEK" else f" ({currency})"
+    if region is Region.SE or code is None:
+        return CustomerSpec(f"{region.value}-{currency}", name + suffix, code, vat_type, currency)
     return CustomerSpec(
-        key=f"{region.value}-{currency}",
-        name=name + suffix,
-        country_code=country_code,
+        key=f"{region.value}-{code}-{currency}",
+        name=f"{name} {code}{suffix}",
+        country_code=code,
         vat_type=vat_type,
         currency=currency,
     )
-
-
-def customer_spec_for_key(key: str) -> CustomerSpec:
-    """Rebuild a ``CustomerSpec`` from its key (``EU-SEK``); raise ValueError on a bad key."""
-    region_text, _, currency = key.partition("-")
-    try:
-        region = Region(region_text)
-    except ValueError as exc:
-        raise ValueError(f"unknown customer key {key!r}") from exc
-    if len(currency) != 3:
-        raise ValueError(f"unknown customer key {key!r}")
-    return customer_spec(region, currency)

@@ -29,12 +29,14 @@ import pandas as pd
 
 from dibs_fortnox.booking import frames
 from dibs_fortnox.booking.assemble import TransformWarning, bookings_from_frames
+from dibs_fortnox.booking.buyers import Buyer, buyer_of, customer_for
 from dibs_fortnox.booking.checks import charge_reasons, payout_reasons, refund_reasons
 from dibs_fortnox.booking.documents import PayoutBooking, row_description, voucher_description
 from dibs_fortnox.booking.matching import Match, credited_charge, match_payout
 from dibs_fortnox.booking.parse import ParseError, parse_payment, parse_payout
-from dibs_fortnox.booking.regions import customer_spec, region_of
+from dibs_fortnox.booking.regions import CustomerSpec
 from dibs_fortnox.booking.settings import BookingSettings
+from dibs_fortnox.booking.vat import LineBooking, book_line, rounding_reason
 from dibs_fortnox.model import Charge, OrderLine, Payment, Payout, Refund
 from dibs_fortnox.money import format_amount
 
@@ -108,21 +110,62 @@ class _Plan:
 
 
 def _line_records(
-    doc: dict[str, Any], lines: tuple[OrderLine, ...], account: int, quantity: int
+    doc: dict[str, Any], lines: tuple[OrderLine, ...], booked: list[LineBooking], quantity: int
 ) -> list[dict[str, Any]]:
     return [
         {
             **doc,
             "row": i,
-            "account": account,
+            "account": where.account,
             "quantity": quantity,
             "price": line.net,
-            "vat_percent": line.tax_percent or 0,
+            "vat_percent": where.vat_percent,
             "gross": quantity * line.gross,
             "description": row_description(line.name, line.quantity, line.unit, line.unit_price),
         }
-        for i, line in enumerate(lines, start=1)
+        for i, (line, where) in enumerate(zip(lines, booked, strict=True), start=1)
     ]
+
+
+def _book_lines(
+    what: str, buyer: Buyer, lines: tuple[OrderLine, ...], settings: BookingSettings, cur: str
+) -> tuple[list[LineBooking], list[str]]:
+    """Each line's account and rate, and every reason a line cannot be booked."""
+    booked: list[LineBooking] = []
+    reasons: list[str] = []
+    for line in lines:
+        where = book_line(buyer, line, settings)
+        if isinstance(where, str):
+            reasons.append(f"{what}: {where}")
+            continue
+        booked.append(where)
+        too_far = rounding_reason(line, where.vat_percent, cur)
+        if too_far:
+            reasons.append(f"{what}: {too_far}")
+    return booked, reasons
+
+
+def _vat_reason(match: Match, lines: tuple[OrderLine, ...], what: str, cur: str) -> list[str]:
+    """Cross-check the payout action's own ``vatAmount`` against the document's lines."""
+    reported = match.action.vat
+    ours = sum(line.tax_amount for line in lines)
+    if reported is None or reported == ours:
+        return []
+    return [
+        f"{what}: the payout reports VAT {format_amount(reported)} {cur} but its order lines "
+        f"add up to {format_amount(ours)} {cur}; ask Nets which is right, or book it by hand"
+    ]
+
+
+def _customer_columns(spec: CustomerSpec) -> dict[str, Any]:
+    return {
+        "customer": spec.key,
+        "customer_name": spec.name,
+        "customer_country": spec.country_code or "",
+        "customer_kind": spec.kind,
+        "vat_type": spec.vat_type,
+        "vat_number": spec.vat_number or "",
+    }
 
 
 def _plan_payout(
@@ -140,7 +183,8 @@ def _plan_payout(
     base = {"payout_id": payout.payout_id, "currency": payout.currency}
     for match in ordered:
         payment = match.payment
-        region = region_of(payment.country)
+        buyer = buyer_of(payment)
+        region = buyer.region
         source: Charge | Refund
         if match.charge is not None:
             source = match.charge
@@ -158,7 +202,13 @@ def _plan_payout(
                 # A refund of a whole charge may come without order lines: credit them all.
                 source = replace(source, lines=charge.lines)
             moment, kind, sign = source.last_updated, "credit", -1
-        if region is None or moment is None or plan.reasons:
+        if region is None or moment is None:
+            continue
+        what = f"{kind} {source.charge_id if isinstance(source, Charge) else source.refund_id}"
+        what += f" of payment {payment.payment_id} (order {payment.order_reference or '?'})"
+        booked, line_reasons = _book_lines(what, buyer, source.lines, settings, payout.currency)
+        plan.reasons += line_reasons + _vat_reason(match, source.lines, what, payout.currency)
+        if plan.reasons:
             continue
         seq += 1
         day = local_day(moment)
@@ -171,11 +221,11 @@ def _plan_payout(
             "payment_id": payment.payment_id,
             "credits": credits,
             "order_reference": payment.order_reference,
-            "customer": customer_spec(region, payout.currency).key,
+            **_customer_columns(customer_for(buyer, payout.currency)),
             "invoice_date": day,
             "amount": sign * source.amount,
         }
-        plan.lines.extend(_line_records(doc, source.lines, settings.accounts.sales(region), sign))
+        plan.lines.extend(_line_records(doc, source.lines, booked, sign))
         plan.payments.append(
             {
                 **base,

@@ -14,7 +14,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from dibs_fortnox.booking.settings import BookingAccounts, BookingSettings
+from dibs_fortnox.booking.settings import BookingAccounts, BookingSettings, OssAccounts
 from dibs_fortnox.fortnox.client import FortnoxClient
 from dibs_fortnox.ledger import Ledger
 from dibs_fortnox.nets.client import NetsClient
@@ -53,10 +53,19 @@ def booking_settings(tenant: TenantConfig) -> BookingSettings:
             bank=a.bank,
             fees=a.fees,
             rounding=a.rounding,
+            sales_se_12=a.sales_se_12,
+            sales_se_6=a.sales_se_6,
+            sales_se_0=a.sales_se_0,
+            sales_eu_business=a.sales_eu_business,
         ),
         mode_of_payment=tenant.mode_of_payment,
         voucher_series=tenant.voucher_series,
         currency=tenant.currency,
+        oss=tenant.oss,
+        oss_accounts={
+            country: {rate: OssAccounts(r.sales, r.vat) for rate, r in rates.items()}
+            for country, rates in tenant.oss_countries.items()
+        },
     )
 
 
