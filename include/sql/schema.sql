@@ -6,6 +6,16 @@
 
 -- ===== SQLite (default, one file) =====
 
+CREATE TABLE alerts (
+	id INTEGER NOT NULL,
+	tenant VARCHAR(64) NOT NULL,
+	kind VARCHAR(32) NOT NULL,
+	"key" VARCHAR(250) NOT NULL,
+	sent_at DATETIME NOT NULL,
+	CONSTRAINT pk_alerts PRIMARY KEY (id),
+	CONSTRAINT uq_alerts_tenant_kind_key UNIQUE (tenant, kind, "key")
+);
+
 CREATE TABLE documents (
 	id INTEGER NOT NULL,
 	tenant VARCHAR(64) NOT NULL,
@@ -29,6 +39,28 @@ CREATE TABLE documents (
 CREATE INDEX ix_documents_tenant_day ON documents (tenant, day);
 
 CREATE INDEX ix_documents_tenant_payout_id ON documents (tenant, payout_id);
+
+CREATE TABLE onboarding (
+	tenant VARCHAR(64) NOT NULL,
+	status VARCHAR(24) NOT NULL,
+	checks JSON,
+	documents JSON,
+	emailed_at DATETIME,
+	decided_by VARCHAR(200),
+	decided_at DATETIME,
+	note TEXT,
+	run_id VARCHAR(250),
+	updated_at DATETIME NOT NULL,
+	CONSTRAINT pk_onboarding PRIMARY KEY (tenant),
+	CONSTRAINT ck_onboarding_status CHECK (status IN ('checking', 'checks_failed', 'awaiting_approval', 'active', 'rejected'))
+);
+
+CREATE TABLE onboarding_links (
+	link_id VARCHAR(64) NOT NULL,
+	tenant VARCHAR(64) NOT NULL,
+	used_at DATETIME NOT NULL,
+	CONSTRAINT pk_onboarding_links PRIMARY KEY (link_id)
+);
 
 CREATE TABLE payout_resolutions (
 	id INTEGER NOT NULL,
@@ -102,6 +134,16 @@ CREATE INDEX ix_runs_tenant_day ON runs (tenant, day);
 
 -- ===== PostgreSQL =====
 
+CREATE TABLE alerts (
+	id SERIAL NOT NULL,
+	tenant VARCHAR(64) NOT NULL,
+	kind VARCHAR(32) NOT NULL,
+	key VARCHAR(250) NOT NULL,
+	sent_at TIMESTAMP WITH TIME ZONE NOT NULL,
+	CONSTRAINT pk_alerts PRIMARY KEY (id),
+	CONSTRAINT uq_alerts_tenant_kind_key UNIQUE (tenant, kind, key)
+);
+
 CREATE TABLE documents (
 	id SERIAL NOT NULL,
 	tenant VARCHAR(64) NOT NULL,
@@ -125,6 +167,28 @@ CREATE TABLE documents (
 CREATE INDEX ix_documents_tenant_day ON documents (tenant, day);
 
 CREATE INDEX ix_documents_tenant_payout_id ON documents (tenant, payout_id);
+
+CREATE TABLE onboarding (
+	tenant VARCHAR(64) NOT NULL,
+	status VARCHAR(24) NOT NULL,
+	checks JSON,
+	documents JSON,
+	emailed_at TIMESTAMP WITH TIME ZONE,
+	decided_by VARCHAR(200),
+	decided_at TIMESTAMP WITH TIME ZONE,
+	note TEXT,
+	run_id VARCHAR(250),
+	updated_at TIMESTAMP WITH TIME ZONE NOT NULL,
+	CONSTRAINT pk_onboarding PRIMARY KEY (tenant),
+	CONSTRAINT ck_onboarding_status CHECK (status IN ('checking', 'checks_failed', 'awaiting_approval', 'active', 'rejected'))
+);
+
+CREATE TABLE onboarding_links (
+	link_id VARCHAR(64) NOT NULL,
+	tenant VARCHAR(64) NOT NULL,
+	used_at TIMESTAMP WITH TIME ZONE NOT NULL,
+	CONSTRAINT pk_onboarding_links PRIMARY KEY (link_id)
+);
 
 CREATE TABLE payout_resolutions (
 	id SERIAL NOT NULL,

@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -92,6 +92,13 @@ class TenantConfig(BaseModel):
     paused: bool = False
     # Days a run looks back for payouts Nets published late (never booked nor held).
     late_payout_days: Annotated[int, Field(ge=0, le=60)] = 7
+    # "required": nothing is booked until the onboarding's test documents are approved;
+    # "skip": for a tenant that was booking before onboarding existed (docs/onboarding.md).
+    onboarding: Literal["required", "skip"] = "required"
+    # Send the merchant (``email``) the failed or held days too, not only the data team.
+    notify_merchant: bool = True
+    # Stockholm hour by which a day must be booked; a day still unbooked then raises an alert.
+    booked_by_hour: Annotated[int, Field(ge=7, le=23)] = 12
     # Above the EU distance-selling threshold: EU consumers pay their own country's VAT.
     oss: bool = False
     # alpha-3 EU country → whole VAT percent → accounts (docs/tenants.md, "OSS").
@@ -120,6 +127,10 @@ class TenantConfig(BaseModel):
     @property
     def dag_id(self) -> str:
         return f"dibs_fortnox__{self.id}"
+
+    @property
+    def onboarding_dag_id(self) -> str:
+        return f"dibs_fortnox_onboarding__{self.id}"
 
 
 @dataclass(frozen=True)

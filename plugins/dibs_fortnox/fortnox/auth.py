@@ -49,6 +49,7 @@ class Token:
 
     access_token: str
     refresh_at: float
+    scope: str | None = None  # the scopes the token endpoint named; None when it named none
 
     def usable(self, now: float) -> bool:
         return now < self.refresh_at
@@ -146,7 +147,10 @@ class ClientCredentials:
             lifetime_s = DEFAULT_LIFETIME_S
         # Keep at least half the lifetime so a tiny expires_in cannot mean "always expired".
         usable_s = max(lifetime_s - self.margin_s, lifetime_s / 2)
-        return Token(str(body["access_token"]), now + usable_s)
+        scope = body.get("scope")
+        return Token(
+            str(body["access_token"]), now + usable_s, str(scope) if scope is not None else None
+        )
 
     def obtain_token(self) -> Token:
         """Ask the token endpoint for a new token (I/O; callers hold the lock).
@@ -205,6 +209,13 @@ class ClientCredentials:
             if self._token is None or not self._token.usable(self._clock()):
                 self._token = self.obtain_token()
             return self._token.access_token
+
+    def granted_scopes(self) -> frozenset[str] | None:
+        """The scopes of the current token (fetching one if needed); None when not named."""
+        self.access_token()
+        with self._lock:
+            scope = self._token.scope if self._token else None
+        return None if scope is None else frozenset(scope.split())
 
     def headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.access_token()}"}

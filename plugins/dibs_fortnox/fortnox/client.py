@@ -87,6 +87,7 @@ class FortnoxClient:
         max_pages: int = 200,
     ) -> None:
         self.tenant = tenant
+        self.auth = auth
         self.limiter: Limiter = limiter or SlidingWindowLimiter.fortnox()
         self._http = JsonHttp(
             base_url,
@@ -161,14 +162,23 @@ class FortnoxClient:
         """One account (``Active``, ``VATCode``, ...). Raises ``NotFound`` if missing."""
         return self._call("GET", f"/3/accounts/{_seg(number)}", "get_account", "Account")
 
-    def list_accounts(self) -> list[Json]:
-        """The chart of accounts of the current financial year."""
-        return self._list("/3/accounts", "list_accounts", "Accounts")
+    def list_accounts(self, financial_year: int | None = None) -> list[Json]:
+        """The chart of accounts of ``financial_year`` (Fortnox's ``Id``; None: the current)."""
+        params = {"financialyear": str(financial_year)} if financial_year is not None else None
+        return self._list("/3/accounts", "list_accounts", "Accounts", params)
 
     def get_mode_of_payment(self, code: str) -> Json:
         """One mode of payment (betalsätt) with its ``AccountNumber``."""
         return self._call(
             "GET", f"/3/modesofpayments/{_seg(code)}", "get_mode_of_payment", "ModeOfPayment"
+        )
+
+    def create_mode_of_payment(self, code: str, account: int, description: str) -> Json:
+        """Create a mode of payment (betalsätt) booking to ``account`` (sent once)."""
+        mode = {"Code": code, "Description": description, "AccountNumber": account}
+        body = {"ModeOfPayment": mode}
+        return self._call(
+            "POST", "/3/modesofpayments", "create_mode_of_payment", "ModeOfPayment", body=body
         )
 
     def list_voucher_series(self) -> list[Json]:

@@ -1,6 +1,6 @@
 """Tables of our own state database, and the DDL a reviewer reads in ``include/sql``.
 
-Six tables, one job each:
+Nine tables, one job each:
 
 - ``raw_records``: what Nets returned (payout lists, payout details, payments), kept for
   audit, for re-running the transform without calling Nets again, and as the payment cache.
@@ -11,6 +11,10 @@ Six tables, one job each:
 - ``runs``: one row per pipeline run of a tenant and day, with its summary.
 - ``payout_resolutions``: who booked a held payout by hand or released it, when and why.
 - ``request_windows``: each tenant's Fortnox rate window, shared by every worker.
+- ``onboarding``: where each tenant's onboarding stands (checks, test documents, e-mail,
+  the decision with who, when and why): the gate the daily DAG reads.
+- ``onboarding_links``: approval links already used (a link works once).
+- ``alerts``: alerts already sent, so a late day is reported once, not every check.
 
 Timestamps are stored in UTC. SQLite has no time zone type, so :class:`UtcDateTime` writes
 naive UTC there and hands back aware UTC datetimes on every dialect.
@@ -45,6 +49,13 @@ DOCUMENT_STATUSES: tuple[str, ...] = ("intent", "unknown", "posted", "bookkept",
 PAYOUT_STATUSES: tuple[str, ...] = ("pending", "held", "booked")
 RUN_STATUSES: tuple[str, ...] = ("running", "success", "held", "failed")
 RESOLUTION_ACTIONS: tuple[str, ...] = ("booked_by_hand", "released")
+ONBOARDING_STATUSES: tuple[str, ...] = (
+    "checking",
+    "checks_failed",
+    "awaiting_approval",
+    "active",
+    "rejected",
+)
 
 # Stable constraint names, so the generated DDL and migrations do not depend on the dialect's
 # own naming.
@@ -192,6 +203,43 @@ request_windows = sa.Table(
     sa.Column("sent_at", sa.JSON, nullable=False),
     sa.Column("updated_at", UtcDateTime, nullable=False),
     sa.UniqueConstraint("tenant", "service"),
+)
+
+# One row per tenant: the onboarding's progress and outcome. ``documents`` holds the Fortnox
+# numbers of the test documents and of their reversal, ``checks`` the last check results.
+onboarding = sa.Table(
+    "onboarding",
+    metadata,
+    sa.Column("tenant", sa.String(64), primary_key=True),
+    sa.Column("status", sa.String(24), nullable=False),
+    sa.Column("checks", sa.JSON, nullable=True),
+    sa.Column("documents", sa.JSON, nullable=True),
+    sa.Column("emailed_at", UtcDateTime, nullable=True),
+    sa.Column("decided_by", sa.String(200), nullable=True),
+    sa.Column("decided_at", UtcDateTime, nullable=True),
+    sa.Column("note", sa.Text, nullable=True),
+    sa.Column("run_id", sa.String(250), nullable=True),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    _one_of("status", ONBOARDING_STATUSES, "status"),
+)
+
+onboarding_links = sa.Table(
+    "onboarding_links",
+    metadata,
+    sa.Column("link_id", sa.String(64), primary_key=True),
+    sa.Column("tenant", sa.String(64), nullable=False),
+    sa.Column("used_at", UtcDateTime, nullable=False),
+)
+
+alerts = sa.Table(
+    "alerts",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("tenant", sa.String(64), nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("key", sa.String(250), nullable=False),
+    sa.Column("sent_at", UtcDateTime, nullable=False),
+    sa.UniqueConstraint("tenant", "kind", "key"),
 )
 
 

@@ -120,9 +120,18 @@ class FortnoxApp(EmulatorApp):
         """The live company record (tests may lock a period or deactivate an account)."""
         return self._book(tenant_id).company
 
-    def add_client(self, client_id: str, client_secret: str, tenant_ids: list[str]) -> None:
-        """Register an integration and the tenants that consented to it."""
-        self.tokens.add_client(client_id, client_secret, tenant_ids)
+    def add_client(
+        self,
+        client_id: str,
+        client_secret: str,
+        tenant_ids: list[str],
+        scopes: str | None = None,
+    ) -> None:
+        """Register an integration, the tenants that consented and (None: all) its scopes."""
+        if scopes is None:
+            self.tokens.add_client(client_id, client_secret, tenant_ids)
+        else:
+            self.tokens.add_client(client_id, client_secret, tenant_ids, scopes)
 
     def issue_authorization_code(self, client_id: str, tenant_id: str) -> str:
         return self.tokens.issue_authorization_code(client_id, tenant_id)

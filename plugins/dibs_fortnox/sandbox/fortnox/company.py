@@ -68,6 +68,8 @@ class Company:
         locked_until: last locked day (nothing may be booked on or before it); None means
             no period is locked.
         currencies: currency codes the company has set up (SEK always included).
+        accounting_method: ``ACCRUAL`` (fakturametoden) or ``CASH`` (kontantmetoden), as
+            Fortnox reports it on each financial year.
     """
 
     tenant_id: str
@@ -80,6 +82,7 @@ class Company:
     financial_years: list[tuple[date, date]] = field(default_factory=list)
     locked_until: date | None = None
     currencies: set[str] = field(default_factory=lambda: {"SEK"})
+    accounting_method: str = "ACCRUAL"
 
     def years(self) -> list[FinancialYear]:
         """The financial years with their ids (1-based, in the order given)."""

@@ -49,10 +49,14 @@ class Grant:
     expires_at: float
 
 
+ALL_SCOPES = "bookkeeping companyinformation currency customer invoice payment settings"
+
+
 @dataclass
 class _Client:
     secret: str
     tenants: set[str]
+    scopes: str = ALL_SCOPES
 
 
 class TokenStore:
@@ -68,10 +72,16 @@ class TokenStore:
         self._lock = threading.Lock()
         self.issued = 0
 
-    def add_client(self, client_id: str, secret: str, tenant_ids: Iterable[str]) -> None:
-        """Register an integration and the companies that consented to it."""
+    def add_client(
+        self,
+        client_id: str,
+        secret: str,
+        tenant_ids: Iterable[str],
+        scopes: str = ALL_SCOPES,
+    ) -> None:
+        """Register an integration, the companies that consented and the scopes it was given."""
         with self._lock:
-            self._clients[client_id] = _Client(secret, set(tenant_ids))
+            self._clients[client_id] = _Client(secret, set(tenant_ids), scopes)
 
     def issue_authorization_code(self, client_id: str, tenant_id: str) -> str:
         """Mint the code a user's consent in the browser would have produced."""
@@ -152,7 +162,7 @@ class TokenStore:
             "access_token": access,
             "token_type": "bearer",
             "expires_in": int(self.lifetime_s),
-            "scope": "bookkeeping companyinformation currency customer invoice payment settings",
+            "scope": self._clients[grant.client_id].scopes,
         }
         if refresh:
             token = secrets.token_urlsafe(24)

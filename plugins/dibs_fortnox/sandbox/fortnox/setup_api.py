@@ -90,14 +90,23 @@ def register(route: RouteDecorator) -> None:
         if on:
             day = parse_date("date", on)
             years = [y for y in years if y.contains(day)]
-        return ok(page(call.query, "FinancialYears", years, financial_year))
+        method = call.book.company.accounting_method
+        return ok(
+            page(
+                call.query,
+                "FinancialYears",
+                years,
+                lambda y: {**financial_year(y), "AccountingMethod": method},
+            )
+        )
 
     @route("GET", "/3/financialyears/{Id}")
     def financial_year_by_id(call: Call) -> Response:
         wanted = parse_int("Id", call.params["Id"])
         for year in call.book.company.years():
             if year.id == wanted:
-                return ok({"FinancialYear": financial_year(year)})
+                method = call.book.company.accounting_method
+                return ok({"FinancialYear": {**financial_year(year), "AccountingMethod": method}})
         raise not_found(f"räkenskapsår {wanted}")
 
     @route("GET", "/3/accounts")

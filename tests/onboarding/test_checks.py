@@ -1,0 +1,102 @@
+"""Each onboarding check: passes on a well set-up company, and fails with its own fix."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from dibs_fortnox.onboarding.checks import CheckResult, run_checks
+from dibs_fortnox.sandbox.faults import FaultRule
+from tests.onboarding.world import TODAY, OnboardingWorld, onboarding_world
+
+
+def failures(world: OnboardingWorld, key: str | None = None) -> dict[str, CheckResult]:
+    nets = (lambda: world.nets(key)) if key else world.nets
+    results = run_checks(world.tenant, world.fortnox(), nets, TODAY)
+    return {r.name: r for r in results if not r.ok}
+
+
+def test_a_well_set_up_company_passes_every_check(world: OnboardingWorld) -> None:
+    assert failures(world) == {}
+
+
+def test_fortnox_without_consent_is_one_failure_with_the_connect_command(
+    world: OnboardingWorld,
+) -> None:
+    world.fortnox_app.add_client("acme-client", "onboarding-client-secret", tenant_ids=[])
+    found = failures(world)
+    assert list(found) == ["fortnox_reachable"]
+    assert "connect --tenant acme" in found["fortnox_reachable"].fix
+
+
+def test_missing_scopes_are_named() -> None:
+    for world in onboarding_world(scopes="bookkeeping companyinformation invoice"):
+        found = failures(world)
+        assert list(found) == ["fortnox_scopes"]
+        assert "customer, payment, settings" in found["fortnox_scopes"].message
+
+
+def test_missing_licence_is_named(world: OnboardingWorld) -> None:
+    world.fortnox_app.faults.add(
+        FaultRule("error_before", method="GET", route="/3/invoices", status=403)
+    )
+    found = failures(world)
+    assert list(found) == ["fortnox_scopes"]
+    assert "licence" in found["fortnox_scopes"].message
+
+
+def test_inactive_account_is_named_with_its_year(world: OnboardingWorld) -> None:
+    world.company.inactive_accounts.add(6040)
+    found = failures(world)
+    assert list(found) == ["accounts"]
+    assert "account 6040 is not active" in found["accounts"].message
+    assert "Kontoplan" in found["accounts"].fix
+
+
+def test_missing_financial_year_for_start_date(world: OnboardingWorld) -> None:
+    world.company.financial_years = [(date(2026, 12, 1), date(2026, 12, 31))]
+    found = failures(world)
+    assert "financial_years" in found
+    assert "2026-11-03" in found["financial_years"].message
+
+
+def test_cash_method_is_refused(world: OnboardingWorld) -> None:
+    world.company.accounting_method = "CASH"
+    found = failures(world)
+    assert list(found) == ["accrual_method"]
+    assert "kontantmetoden" in found["accrual_method"].message
+
+
+def test_missing_mode_of_payment_offers_to_create_it(world: OnboardingWorld) -> None:
+    del world.company.modes_of_payment["NETS"]
+    found = failures(world)
+    assert list(found) == ["mode_of_payment"]
+    assert found["mode_of_payment"].offer == "create_mode_of_payment"
+    assert "Betalsätt" in found["mode_of_payment"].fix
+
+
+def test_mode_of_payment_on_the_wrong_account(world: OnboardingWorld) -> None:
+    world.company.modes_of_payment["NETS"] = 1580
+    found = failures(world)
+    assert list(found) == ["mode_of_payment"]
+    assert "books to account 1580" in found["mode_of_payment"].message
+    assert found["mode_of_payment"].offer == ""
+
+
+def test_voucher_series_without_manual_vouchers(world: OnboardingWorld) -> None:
+    world.company.voucher_series["A"] = False
+    found = failures(world)
+    assert list(found) == ["voucher_series"]
+    assert "does not allow manual vouchers" in found["voucher_series"].message
+
+
+def test_locked_period_after_start_date(world: OnboardingWorld) -> None:
+    world.company.locked_until = date(2026, 11, 30)
+    found = failures(world)
+    assert list(found) == ["locked_period"]
+    assert "2026-11-30" in found["locked_period"].message
+
+
+def test_nets_key_that_does_not_answer(world: OnboardingWorld) -> None:
+    found = failures(world, key="live-secret-key-" + "ff" * 16)
+    assert list(found) == ["nets"]
+    assert "nets_acme" in found["nets"].fix
