@@ -1,130 +1,277 @@
-"""End to end through real Airflow: 14 days of the demo tenant against the sandbox.
+"""Airflow's own backfill, for real: 30 sandbox days against 30 sequential runs.
 
-The emulators run in this process (real HTTP on 127.0.0.1, Fortnox's rate limit on);
-Airflow runs in a child process with SQLite metadata, importing our DAG folder, exactly as
-``make demo`` does. One invoice create loses its answer after the write landed: Airflow's
-retry must resolve it by reference instead of posting it twice.
+A real scheduler, dag-processor and api-server (LocalExecutor, SQLite metadata) import our
+DAG folder; the days are booked with ``airflow backfill create`` and Airflow's defaults
+(up to ten runs at once), the way an operator does it, while the sandbox's Fortnox enforces
+its 25-requests-per-5-s limit. The same scenario is booked day after day by the pipeline on
+a second Fortnox emulator; both must end with the same documents and trial balance.
+
+Along the way: one invoice create loses its answer after the write landed, and one day in
+the middle fails (a payment Nets cannot find) until the data is back and the day is
+cleared, exactly as an operator would retrigger it.
 """
 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
+import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from dibs_fortnox.demo.environment import Sandbox, airflow_env, start_sandbox
-from dibs_fortnox.demo.report import fortnox_writes, scenario_accounts
+from dibs_fortnox.demo.report import fortnox_writes
+from dibs_fortnox.demo.stack import AirflowStack, DayRun, StackError, stack_env
+from dibs_fortnox.fortnox.auth import ClientCredentials
+from dibs_fortnox.fortnox.client import FortnoxClient
+from dibs_fortnox.ledger import Ledger
+from dibs_fortnox.nets.client import NetsClient
+from dibs_fortnox.pipeline.context import StepContext
+from dibs_fortnox.pipeline.reconcile import ReconcileFailed
+from dibs_fortnox.pipeline.steps import STEPS, execute
+from dibs_fortnox.ratelimit import SlidingWindowLimiter
 from dibs_fortnox.sandbox.faults import FaultRule
-from dibs_fortnox.sandbox.scenario_expected import expected_trial_balance, nonzero
-from dibs_fortnox.tenants import load_tenants
+from dibs_fortnox.sandbox.fortnox import FortnoxApp
+from dibs_fortnox.sandbox.nets import NetsApp
+from dibs_fortnox.sandbox.scenario import Scenario
+from dibs_fortnox.schedule import TIMEZONE
+from dibs_fortnox.tenants import TenantConfig, load_tenants
 
 pytestmark = pytest.mark.airflow
 
+DAYS = 30
+SEED = 99
+DAG_ID = "dibs_fortnox__bf"
+TENANTS = """\
+tenants:
+  - id: bf
+    name: Backfill AB
+    start_date: {start}
+    email: ekonomi@bf.example
+    nets_conn_id: nets_bf
+    fortnox_conn_id: fortnox_bf
+    paused: true
+    accounts: {{sales_se: 3001, sales_eu: 3106, sales_non_eu: 3105,
+               receivable: 1516, bank: 1930, fees: 6040}}
+"""
+NUMBERS = {"DocumentNumber", "Number", "VoucherNumber", "@url", "CustomerNumber", "Year"}
+
+
+def fingerprint(app: FortnoxApp, tenant: str) -> dict[str, Any]:
+    """Everything Fortnox holds for the tenant, with Fortnox's own numbering left out
+    (concurrent runs number documents in another order) and links kept by reference."""
+    docs = app.documents(tenant)
+    ref_of = {
+        str(i["DocumentNumber"]): i.get("ExternalInvoiceReference1") for i in docs["invoices"]
+    }
+
+    def clean(item: dict[str, Any]) -> str:
+        out = {k: v for k, v in item.items() if k not in NUMBERS}
+        if out.get("CreditInvoiceReference") not in (None, "", 0, "0"):
+            out["CreditInvoiceReference"] = ref_of[str(out["CreditInvoiceReference"])]
+        if "InvoiceNumber" in out:
+            out["InvoiceNumber"] = ref_of.get(str(out["InvoiceNumber"]))
+        return json.dumps(out, sort_keys=True, default=str)
+
+    return {kind: Counter(clean(item) for item in items) for kind, items in docs.items()} | {
+        "trial_balance": {k: v for k, v in app.trial_balance(tenant).items() if v}
+    }
+
+
+def quiet_day(scenario: Scenario, days: list[date]) -> tuple[date, str]:
+    """A day in the middle whose payments appear in no other day's payout (no later refund
+    depends on it), and one payment charged that day."""
+    dates: dict[str, set[str]] = {}
+    for payout in scenario.payouts:
+        for action in payout["paymentActions"]:
+            if action.get("paymentId"):
+                dates.setdefault(action["paymentId"], set()).add(payout["date"])
+    for day in sorted(days, key=lambda d: abs((d - days[len(days) // 2]).days)):
+        mine = [pid for pid, seen in dates.items() if day.isoformat() in seen]
+        if mine and all(dates[pid] == {day.isoformat()} for pid in mine):
+            return day, sorted(mine)[0]
+    raise AssertionError("no day stands alone in this scenario")
+
+
+def book_sequentially(tenant: TenantConfig, sandbox: Sandbox, state: Path) -> None:
+    """The reference: the pipeline books each day after the other, outside Airflow."""
+    ledger = Ledger.from_url(f"sqlite:///{state}")
+    auth = ClientCredentials(
+        sandbox.fortnox_client_id, sandbox.fortnox_client_secret, tenant.id, sandbox.fortnox.url
+    )
+    try:
+        for n in range(DAYS):
+            day = sandbox.first_day + timedelta(days=n)
+            for step in STEPS:
+                ctx = StepContext(
+                    tenant=tenant,
+                    day=day,
+                    run_id=f"sequential-{day}",
+                    ledger=ledger,
+                    nets_factory=lambda: NetsClient(
+                        sandbox.nets.url, sandbox.nets_secret,
+                        payment_cache=ledger.payment_cache(tenant.id),
+                    ),
+                    fortnox_factory=lambda: FortnoxClient(
+                        sandbox.fortnox.url, auth, tenant=tenant.id,
+                        limiter=SlidingWindowLimiter(10_000, 1.0),
+                    ),
+                )  # fmt: skip
+                try:
+                    execute(ctx, step)
+                except ReconcileFailed:
+                    pass  # a held payout is part of the answer: both sides must hold it
+    finally:
+        ledger.close()
+
 
 @dataclass
-class Backfilled:
+class Booked:
+    stack: AirflowStack
     sandbox: Sandbox
-    env: dict[str, str]
-    first: list[dict[str, str]]
-    output: str
+    reference: dict[str, Any]
+    days: list[date]
+    first: dict[date, DayRun]
+    failed_day: date
     writes_after_first: int
-
-
-def run_backfill(sandbox: Sandbox, env: dict[str, str]) -> tuple[list[dict[str, str]], str]:
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "dibs_fortnox.demo.backfill",
-            "--dag-id",
-            "dibs_fortnox__demo",
-            "--from",
-            sandbox.first_day.isoformat(),
-            "--to",
-            sandbox.last_day.isoformat(),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=1200,
-        check=False,
-    )
-    days = [json.loads(line) for line in out.stdout.splitlines() if line.startswith('{"day"')]
-    assert days, out.stdout[-3000:] + out.stderr[-5000:]
-    return days, out.stdout + out.stderr
+    state_db: Path
 
 
 @pytest.fixture(scope="module")
-def backfilled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backfilled]:
-    root = tmp_path_factory.mktemp("airflow-e2e")
-    tenant = load_tenants().by_id("demo")
-    sandbox = start_sandbox(
-        tenant, days=14, payments_per_day=4, seed=99, nets_port=0, fortnox_port=0
+def booked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Booked]:
+    root = tmp_path_factory.mktemp("backfill")
+    today = datetime.now(TIMEZONE).date()
+    tenants_file = root / "tenants.yaml"
+    tenants_file.write_text(
+        TENANTS.format(start=(today - timedelta(days=DAYS + 2)).isoformat()), encoding="utf-8"
     )
-    sandbox.fortnox_app.faults.add(
-        FaultRule("lost_response", method="POST", route="/3/invoices", times=1)
-    )
-    env = airflow_env(tenant, sandbox, home=root / "airflow", state_db=root / "state.db")
-    env["DIBS_FORTNOX_RETRY_DELAY_SECONDS"] = "1"
-    subprocess.run(
-        [sys.executable, "-m", "airflow", "db", "migrate"],
-        env=env,
-        check=True,
-        capture_output=True,
-        timeout=600,
-    )
+    tenant = load_tenants(tenants_file).by_id("bf")
+    sandboxes = [
+        start_sandbox(tenant, days=DAYS, payments_per_day=3, seed=SEED, nets_port=0,
+                      fortnox_port=0, rate_limit=limit)
+        for limit in (False, True)
+    ]  # fmt: skip
+    reference_box, sandbox = sandboxes
     try:
-        first, output = run_backfill(sandbox, env)
-        yield Backfilled(sandbox, env, first, output, fortnox_writes(sandbox))
+        book_sequentially(tenant, reference_box, root / "sequential.db")
+        reference = fingerprint(reference_box.fortnox_app, "bf")
+        days = [sandbox.first_day + timedelta(days=n) for n in range(DAYS)]
+        failed_day, missing = quiet_day(sandbox.scenario, days)
+        nets: NetsApp = sandbox.nets.app  # type: ignore[assignment]
+        merchant = nets._merchants[sandbox.nets_secret]
+        hidden = merchant.payments.pop(missing)
+        sandbox.fortnox_app.faults.add(
+            FaultRule("lost_response", method="POST", route="/3/invoices", times=1)
+        )
+        env = airflow_env(tenant, sandbox, home=root / "airflow", state_db=root / "state.db")
+        env |= {"DIBS_FORTNOX_TENANTS": str(tenants_file), "DIBS_FORTNOX_RETRY_DELAY_SECONDS": "1"}
+        env = stack_env(env)
+        stack = AirflowStack(env, root / "logs")
+        stack.airflow("db", "migrate")
+        with stack:
+            stack.wait_for_dag(DAG_ID)
+            stack.backfill(DAG_ID, days[0], days[-1])  # Airflow's defaults otherwise
+            stack.airflow("dags", "unpause", DAG_ID)
+            first = stack.wait_for_days(DAG_ID, days)
+            writes = fortnox_writes(sandbox)
+            merchant.payments[missing] = hidden  # the data is back: retrigger the day
+            yield Booked(
+                stack, sandbox, reference, days, first, failed_day, writes, root / "state.db"
+            )
     finally:
-        sandbox.stop()
+        for box in sandboxes:
+            box.stop()
 
 
-def test_every_day_succeeds_through_airflow(backfilled: Backfilled) -> None:
-    assert [d["state"] for d in backfilled.first] == ["success"] * 14
+def test_backfill_books_every_day_but_the_broken_one(booked: Booked) -> None:
+    states = {day: run.state for day, run in booked.first.items()}
+    assert states[booked.failed_day] == "failed"
+    assert {s for d, s in states.items() if d != booked.failed_day} == {"success"}
+    assert {run.run_type for run in booked.first.values()} == {"backfill"}
 
 
-def test_trial_balance_equals_the_scenarios_to_the_ore(backfilled: Backfilled) -> None:
-    sandbox = backfilled.sandbox
-    tenant = load_tenants().by_id("demo")
-    expected = expected_trial_balance(
-        sandbox.scenario, scenario_accounts(tenant), sandbox.first_day, sandbox.last_day
-    )
-    actual = sandbox.fortnox_app.trial_balance("demo")
-    assert nonzero(actual) == nonzero(expected)
-    assert actual.get(1516, 0) == 0 and actual.get(1510, 0) == 0
+def test_the_broken_day_failed_at_once_without_retries(booked: Booked) -> None:
+    run = booked.first[booked.failed_day]
+    assert booked.stack.try_numbers(DAG_ID, run.run_id)["extract"] == 1
+    ledger = Ledger.from_url(f"sqlite:///{booked.state_db}")
+    try:
+        (row,) = ledger.runs("bf", booked.failed_day)
+    finally:
+        ledger.close()
+    assert row.status == "failed" and "not found" in row.summary["error"].lower()
 
 
-def test_lost_response_was_retried_without_duplicate(backfilled: Backfilled) -> None:
-    app = backfilled.sandbox.fortnox_app
+def test_no_429_and_the_lost_answer_was_not_posted_twice(booked: Booked) -> None:
+    app = booked.sandbox.fortnox_app
+    assert app.status_counts.get(429, 0) == 0
     assert app.faults.injected["lost_response"] == 1
-    refs = Counter(
-        str(i.get("ExternalInvoiceReference1")) for i in app.documents("demo")["invoices"]
-    )
-    assert refs and max(refs.values()) == 1
+    refs = Counter(str(i.get("ExternalInvoiceReference1")) for i in app.documents("bf")["invoices"])
+    assert max(refs.values()) == 1
 
 
-def test_client_stays_under_the_rate_limit(backfilled: Backfilled) -> None:
-    assert backfilled.sandbox.fortnox_app.status_counts.get(429, 0) == 0
+def test_clearing_the_failed_day_books_it_and_changes_nothing_else(booked: Booked) -> None:
+    stack, day = booked.stack, booked.failed_day
+    before = fingerprint(booked.sandbox.fortnox_app, "bf")
+    started = time.time()
+    stack.airflow(
+        "tasks", "clear", DAG_ID, "--only-failed", "--yes",
+        "--start-date", day.isoformat(), "--end-date", (day + timedelta(days=1)).isoformat(),
+    )  # fmt: skip
+    runs = stack.wait_for_days(DAG_ID, booked.days, since=started)
+    assert {run.state for run in runs.values()} == {"success"}
+    after = fingerprint(booked.sandbox.fortnox_app, "bf")
+    for kind in ("invoices", "payments", "vouchers"):
+        assert before[kind] - after[kind] == Counter(), f"{kind}: something changed or vanished"
+    assert after == booked.reference  # now exactly what 30 sequential runs booked
+    ledger = Ledger.from_url(f"sqlite:///{booked.state_db}")
+    try:
+        held = [p for p in ledger.payouts("bf") if p.status != "booked"]
+    finally:
+        ledger.close()
+    assert held == []  # no refund held because its charge's day was not booked yet
 
 
-def test_second_backfill_sends_no_write(backfilled: Backfilled) -> None:
-    second, _ = run_backfill(backfilled.sandbox, backfilled.env)
-    assert [d["state"] for d in second] == ["success"] * 14
-    assert fortnox_writes(backfilled.sandbox) == backfilled.writes_after_first
+def test_clearing_a_booked_day_sends_no_write(booked: Booked) -> None:
+    stack, day = booked.stack, booked.days[3]
+    writes = fortnox_writes(booked.sandbox)
+    started = time.time()
+    stack.airflow(
+        "tasks", "clear", DAG_ID, "--yes",
+        "--start-date", day.isoformat(), "--end-date", (day + timedelta(days=1)).isoformat(),
+    )  # fmt: skip
+    runs = stack.wait_for_days(DAG_ID, [day], since=started)
+    assert runs[day].state == "success"
+    assert fortnox_writes(booked.sandbox) == writes
 
 
-def test_no_secret_in_airflow_output(backfilled: Backfilled) -> None:
-    logs = Path(backfilled.env["AIRFLOW_HOME"]) / "logs"
-    text = backfilled.output + "".join(
-        p.read_text(errors="replace") for p in logs.rglob("*") if p.is_file()
+@pytest.mark.parametrize("behavior", ["none", "failed", "completed"])
+def test_second_backfill_sends_no_write(booked: Booked, behavior: str) -> None:
+    stack = booked.stack
+    writes = fortnox_writes(booked.sandbox)
+    started = time.time()
+    try:
+        stack.backfill(DAG_ID, booked.days[0], booked.days[-1], "--reprocess-behavior", behavior)
+    except StackError as refused:
+        assert behavior != "completed", refused  # nothing to re-run: Airflow says so
+    runs = stack.wait_for_days(DAG_ID, booked.days, since=started if behavior == "completed" else 0)
+    assert {run.state for run in runs.values()} == {"success"}
+    assert fortnox_writes(booked.sandbox) == writes
+    assert fingerprint(booked.sandbox.fortnox_app, "bf") == booked.reference
+
+
+def test_no_secret_in_airflow_output(booked: Booked) -> None:
+    home = Path(booked.stack.env["AIRFLOW_HOME"])
+    text = "".join(
+        p.read_text(errors="replace")
+        for folder in (home / "logs", booked.stack.logs)
+        for p in folder.rglob("*")
+        if p.is_file()
     )
     assert "dibs_fortnox.pipeline" in text, "the task output was not captured"
-    assert backfilled.sandbox.nets_secret not in text
-    assert backfilled.sandbox.fortnox_client_secret not in text
+    assert booked.sandbox.nets_secret not in text
+    assert booked.sandbox.fortnox_client_secret not in text

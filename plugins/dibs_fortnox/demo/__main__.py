@@ -1,23 +1,29 @@
 """``make demo`` / ``make airflow``: sandbox + Airflow + the demo tenant.
 
-Default: start the emulators, prepare an Airflow home with SQLite metadata under
-``var/demo``, book the demo tenant's 14 days through real Airflow DagRuns, book them all a
-second time to show that nothing is sent twice, and print a summary a bookkeeper reads.
+Default: start the emulators and a real Airflow (api-server, scheduler, dag-processor with
+the LocalExecutor and SQLite metadata under ``var/demo``), book the demo tenant's last 14
+days with ``airflow backfill create`` as an operator would, book them all a second time
+(``--reprocess-behavior completed``) to show that nothing is sent twice, and print a
+summary a bookkeeper reads.
 ``--standalone``: start ``airflow standalone`` (the UI) against the same sandbox instead.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import subprocess
 import sys
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
+
+import yaml
 
 from dibs_fortnox.demo.environment import VAR, Sandbox, airflow_env, fresh_dir, start_sandbox
 from dibs_fortnox.demo.report import fortnox_writes, gather_report
-from dibs_fortnox.tenants import load_tenants
+from dibs_fortnox.demo.stack import AirflowStack, DayRun, stack_env
+from dibs_fortnox.schedule import TIMEZONE
+from dibs_fortnox.tenants import TenantConfig, load_tenants
 
 
 def _airflow(env: dict[str, str], *args: str, log: Path) -> None:
@@ -31,35 +37,37 @@ def _airflow(env: dict[str, str], *args: str, log: Path) -> None:
         )
 
 
-def backfill(env: dict[str, str], dag_id: str, sandbox: Sandbox, log: Path) -> list[dict[str, str]]:
-    """Run every day through real Airflow DagRuns; return one record per day."""
-    cmd = [
-        sys.executable,
-        "-m",
-        "dibs_fortnox.demo.backfill",
-        "--dag-id",
-        dag_id,
-        "--from",
-        sandbox.first_day.isoformat(),
-        "--to",
-        sandbox.last_day.isoformat(),
+def demo_tenants_file(tenant: TenantConfig, days: int, path: Path) -> TenantConfig:
+    """The demo tenant, starting ``days + 1`` days ago and paused until the backfill exists.
+
+    Its scenario then ends the day before yesterday, so Airflow's own catch-up from
+    ``start_date`` finds every demo day already taken by the backfill.
+    """
+    start = datetime.now(TIMEZONE).date() - timedelta(days=days + 1)
+    entry = tenant.model_dump(mode="json") | {"start_date": start.isoformat(), "paused": True}
+    path.write_text(yaml.safe_dump({"tenants": [entry]}, sort_keys=False), encoding="utf-8")
+    return load_tenants(path).by_id(tenant.id)
+
+
+def print_day(run: DayRun) -> None:
+    print(f"  {run.day}  {run.state}", flush=True)
+
+
+def book_days(
+    stack: AirflowStack, tenant: TenantConfig, sandbox: Sandbox, *extra: str
+) -> list[dict[str, str]]:
+    """``airflow backfill create`` over the demo days; wait for them; one record per day."""
+    days = [
+        sandbox.first_day + timedelta(days=n)
+        for n in range((sandbox.last_day - sandbox.first_day).days + 1)
     ]
-    days: list[dict[str, str]] = []
-    with log.open("ab") as out:
-        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=out)
-        assert proc.stdout is not None
-        for raw in proc.stdout:
-            line = raw.decode("utf-8", "replace").strip()
-            if not line.startswith("{"):
-                continue
-            record = json.loads(line)
-            if "day" in record:
-                days.append(record)
-                print(f"  {record['day']}  {record['state']}", flush=True)
-            else:
-                print(f"  {record}", flush=True)
-        proc.wait()
-    return days
+    started = time.time()
+    stack.backfill(tenant.dag_id, sandbox.first_day, sandbox.last_day, *extra)
+    stack.airflow("dags", "unpause", tenant.dag_id)
+    runs = stack.wait_for_days(
+        tenant.dag_id, days, since=started if extra else 0.0, on_finished=print_day
+    )
+    return [{"day": d.isoformat(), "state": r.state, "run_id": r.run_id} for d, r in runs.items()]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -70,13 +78,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--standalone", action="store_true", help="start the Airflow UI instead")
     args = parser.parse_args(argv)
 
-    tenant = load_tenants().by_id(args.tenant)
     root = fresh_dir(VAR / "demo")
     log = root / "airflow.log"
+    configured = load_tenants().by_id(args.tenant)
+    tenant = (
+        configured
+        if args.standalone
+        else demo_tenants_file(configured, args.days, root / "tenants.yaml")
+    )
     print(f"Starting the sandbox for tenant '{tenant.id}' ...", flush=True)
     sandbox = start_sandbox(tenant, days=args.days, payments_per_day=args.payments_per_day)
     print(f"  Nets Easy emulator  {sandbox.nets.url}\n  Fortnox emulator    {sandbox.fortnox.url}")
     env = airflow_env(tenant, sandbox, home=root / "airflow", state_db=root / "state.db")
+    if not args.standalone:
+        env["DIBS_FORTNOX_TENANTS"] = str(root / "tenants.yaml")
     try:
         print("Preparing Airflow (SQLite metadata under var/demo) ...", flush=True)
         _airflow(env, "db", "migrate", log=log)
@@ -89,18 +104,30 @@ def main(argv: list[str] | None = None) -> int:
             except KeyboardInterrupt:
                 pass
             return 0
-        started = time.monotonic()
+        logs = root / "logs"
         print(
-            f"Booking {sandbox.first_day} .. {sandbox.last_day} through Airflow "
-            f"(dag {tenant.dag_id}; log: {log.relative_to(VAR.parent)}) ...",
+            f"Starting Airflow (api-server, scheduler, dag-processor; logs: "
+            f"{logs.relative_to(VAR.parent)}) ...",
             flush=True,
         )
-        first = backfill(env, tenant.dag_id, sandbox, log)
-        first_s = time.monotonic() - started
-        writes_before = fortnox_writes(sandbox)
-        print("Booking every day a second time (must send no write to Fortnox) ...", flush=True)
-        second = backfill(env, tenant.dag_id, sandbox, log)
-        extra_writes = fortnox_writes(sandbox) - writes_before
+        with AirflowStack(stack_env(env), logs) as stack:
+            stack.wait_for_dag(tenant.dag_id)
+            started = time.monotonic()
+            print(
+                f"airflow backfill create --dag-id {tenant.dag_id} --from-date "
+                f"{sandbox.first_day} --to-date {sandbox.last_day + timedelta(days=1)}",
+                flush=True,
+            )
+            first = book_days(stack, tenant, sandbox)
+            first_s = time.monotonic() - started
+            writes_before = fortnox_writes(sandbox)
+            print(
+                "Booking every day again: airflow backfill create ... --reprocess-behavior "
+                "completed (must send no write to Fortnox) ...",
+                flush=True,
+            )
+            second = book_days(stack, tenant, sandbox, "--reprocess-behavior", "completed")
+            extra_writes = fortnox_writes(sandbox) - writes_before
         report = gather_report(
             tenant, sandbox, root / "state.db", first, second, extra_writes, first_s
         )
