@@ -30,6 +30,9 @@ Each run books **the Nets Easy payouts dated on the run's day** (the logical dat
 4. **reconcile** – checks what Fortnox now holds, to the öre.
 
 Retrying or re-running a day is always safe. Operator guide: `docs/troubleshooting.md`.
+Until the tenant's onboarding (`dibs_fortnox_onboarding__{id}`) is approved, **extract**
+waits and books nothing; its log says why in one line. A failed or held day e-mails the
+data team (and the merchant, per tenant setting).
 """
 
 
@@ -42,6 +45,17 @@ def _closes_run(tenant_id: str) -> Callable[[Mapping[str, Any]], None]:
         close_failed_run(tenant_id, context)
 
     return close
+
+
+def _notifies(tenant_id: str) -> Callable[[Mapping[str, Any]], None]:
+    """A failure callback that e-mails the data team (and the merchant, per tenant setting)."""
+
+    def notify(context: Mapping[str, Any]) -> None:
+        from dibs_fortnox.onboarding.tasks import notify_problem_day
+
+        notify_problem_day(tenant_id, context)
+
+    return notify
 
 
 def build_dag(tenant: TenantConfig) -> None:
@@ -68,27 +82,35 @@ def build_dag(tenant: TenantConfig) -> None:
                 description="Payout day to book (YYYY-MM-DD); empty = the run's logical date",
             )
         },
-        default_args={**task_retry_args(), "on_failure_callback": _closes_run(tenant.id)},
+        default_args={
+            **task_retry_args(),
+            # Close the run's row first, then tell a person (docs/onboarding.md, "Alerts").
+            "on_failure_callback": [_closes_run(tenant.id), _notifies(tenant.id)],
+        },
     )
     def tenant_dag() -> None:
         @task
         def extract(**context: object) -> dict[str, object]:
             from dibs_fortnox.pipeline import runner  # heavy: import at run time only
+
             return runner.run_step("extract", tenant.id, context)
 
         @task
         def transform(extracted: dict[str, object], **context: object) -> dict[str, object]:
             from dibs_fortnox.pipeline import runner  # heavy: import at run time only
+
             return runner.run_step("transform", tenant.id, context)
 
         @task
         def load(transformed: dict[str, object], **context: object) -> dict[str, object]:
             from dibs_fortnox.pipeline import runner  # heavy: import at run time only
+
             return runner.run_step("load", tenant.id, context)
 
         @task
         def reconcile(loaded: dict[str, object], **context: object) -> dict[str, object]:
             from dibs_fortnox.pipeline import runner  # heavy: import at run time only
+
             return runner.run_step("reconcile", tenant.id, context)
 
         extracted = extract()

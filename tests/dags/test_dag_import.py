@@ -32,7 +32,7 @@ def dagbag() -> DagBag:
 def test_sample_config_imports_without_errors() -> None:
     bag = dagbag()
     assert bag.import_errors == {}
-    assert sorted(bag.dag_ids) == ["dibs_fortnox__demo"]
+    assert sorted(bag.dag_ids) == ["dibs_fortnox__demo", "dibs_fortnox_onboarding__demo"]
 
 
 def test_tenant_dag_shape() -> None:
@@ -74,7 +74,12 @@ def test_broken_tenant_keeps_the_other_dags(
     )
     monkeypatch.setenv("DIBS_FORTNOX_TENANTS", str(path))
     bag = dagbag()
-    assert sorted(bag.dag_ids) == ["dibs_fortnox__acme", "dibs_fortnox__zeta"]
+    assert sorted(bag.dag_ids) == [
+        "dibs_fortnox__acme",
+        "dibs_fortnox__zeta",
+        "dibs_fortnox_onboarding__acme",
+        "dibs_fortnox_onboarding__zeta",
+    ]
     [(file, error)] = bag.import_errors.items()
     assert file.endswith("tenants_config_check.py")
     assert f"{path}:16: tenant 'broken': accounts.sales_eu" in error
@@ -93,7 +98,28 @@ def test_impossible_date_keeps_the_other_dags(
     )
     monkeypatch.setenv("DIBS_FORTNOX_TENANTS", str(path))
     bag = dagbag()
-    assert sorted(bag.dag_ids) == ["dibs_fortnox__acme", "dibs_fortnox__zeta"]
+    assert sorted(bag.dag_ids) == [
+        "dibs_fortnox__acme",
+        "dibs_fortnox__zeta",
+        "dibs_fortnox_onboarding__acme",
+        "dibs_fortnox_onboarding__zeta",
+    ]
     [(file, error)] = bag.import_errors.items()
     assert file.endswith("tenants_config_check.py")
     assert f"{path}:12: tenant 'broken': start_date:" in error and "2026-13-01" in error
+
+
+
+def test_onboarding_dag_runs_by_itself_and_waits_for_a_person() -> None:
+    bag = dagbag()
+    dag = bag.dags["dibs_fortnox_onboarding__demo"]
+    assert type(dag.timetable).__name__ == "OnceTimetable"
+    assert dag.is_paused_upon_creation is False
+    assert [t.task_id for t in dag.topological_sort()] == [
+        "check_and_create",
+        "approval",
+        "decide",
+    ]
+    assert type(dag.get_task("approval")).__name__ == "HITLOperator"
+    callbacks = bag.dags["dibs_fortnox__demo"].get_task("load").on_failure_callback
+    assert isinstance(callbacks, list) and len(callbacks) == 2  # close the run, then notify

@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 PAYMENT_CACHE_AGE = timedelta(hours=1)
 # How soon a load that waited in vain for earlier days tries again (its slot is free meanwhile).
 RESCHEDULE_AFTER = timedelta(seconds=10)
+# How often a day of a tenant not yet onboarded asks again whether it may book.
+GATE_RECHECK = timedelta(seconds=30)
 
 
 def context_for(tenant_id: str, context: Mapping[str, Any]) -> StepContext:
@@ -80,6 +82,14 @@ def run_step(step: str, tenant_id: str, context: Mapping[str, Any]) -> dict[str,
         log.error("%s cannot start for tenant %s: %s", step, tenant_id, exc)
         _record_unstartable(tenant_id, context, step, str(exc))
         raise AirflowFailException(str(exc)) from exc
+    if step == "extract":
+        from dibs_fortnox.onboarding.tasks import gate
+
+        waiting = gate(ctx.tenant)
+        if waiting:
+            log.warning(waiting)  # the one line the UI shows for this day
+            when = datetime.now(UTC) + GATE_RECHECK
+            raise AirflowRescheduleException(when)  # type: ignore[no-untyped-call]
     try:
         return execute(ctx, step)
     except WaitingForEarlierDay as exc:
