@@ -14,7 +14,7 @@ def _flow(f: FortnoxHarness) -> None:
     f.customer()
     f.ok("POST", "/3/modesofpayments", {"ModeOfPayment": {"Code": "KORT", "AccountNumber": "1580"}})
     number = f.invoice(
-        [row("80.00", 25), row("20.00", 6)],
+        [row("80.00", 25), row("20.00", 6, 3003)],
         ExternalInvoiceReference1="ch_1",
         YourOrderNumber="1001",
         Currency="SEK",

@@ -10,7 +10,7 @@ from tests.sandbox.fortnox_harness import FortnoxHarness, row
 def test_trial_balance_after_invoice_payment_credit_and_voucher(fortnox: FortnoxHarness) -> None:
     f = fortnox
     f.customer()
-    invoice = f.invoice([row("100.00", 25), row("50.00", 12), row("10.00", 6)])
+    invoice = f.invoice([row("100.00", 25), row("50.00", 12, 3002), row("10.00", 6, 3003)])
     number = int(invoice["DocumentNumber"])
     assert invoice["Total"] == Decimal("191.60")
     f.ok("PUT", f"/3/invoices/{number}/bookkeep")
@@ -45,7 +45,9 @@ def test_trial_balance_after_invoice_payment_credit_and_voucher(fortnox: Fortnox
         2611: 0,
         2621: -600,
         2631: -60,
-        3001: -6000,
+        3001: 0,
+        3002: -5000,
+        3003: -1000,
         6040: 200,
     }
     over_http = f.ok("GET", "/_sandbox/fortnox/demo/trial-balance")["balances"]
@@ -54,7 +56,7 @@ def test_trial_balance_after_invoice_payment_credit_and_voucher(fortnox: Fortnox
 
 def test_bookkeeping_posts_receivable_sales_and_vat_in_series_b(fortnox: FortnoxHarness) -> None:
     fortnox.customer()
-    number = fortnox.invoice([row("80.00", 25), row("20.00", 6)])["DocumentNumber"]
+    number = fortnox.invoice([row("80.00", 25), row("20.00", 6, 3003)])["DocumentNumber"]
     booked = fortnox.ok("PUT", f"/3/invoices/{number}/bookkeep")["Invoice"]
     assert booked["Booked"] is True and booked["VoucherSeries"] == "B"
     voucher = fortnox.ok("GET", f"/3/vouchers/B/{booked['VoucherNumber']}", financialyear=2)[
@@ -63,7 +65,8 @@ def test_bookkeeping_posts_receivable_sales_and_vat_in_series_b(fortnox: Fortnox
     rows = {(r["Account"], r["Debit"], r["Credit"]) for r in voucher["VoucherRows"]}
     assert rows == {
         (1510, Decimal("121.20"), Decimal("0.00")),
-        (3001, Decimal("0.00"), Decimal("100.00")),
+        (3001, Decimal("0.00"), Decimal("80.00")),
+        (3003, Decimal("0.00"), Decimal("20.00")),
         (2611, Decimal("0.00"), Decimal("20.00")),
         (2631, Decimal("0.00"), Decimal("1.20")),
     }
@@ -114,7 +117,9 @@ def test_payment_bookkeeping_posts_mode_account_against_1510(fortnox: FortnoxHar
 
 def test_put_credit_returns_a_full_credit_invoice_linked_both_ways(fortnox: FortnoxHarness) -> None:
     fortnox.customer()
-    number = fortnox.invoice([row("40.00", 12)], ExternalInvoiceReference1="ch_9")["DocumentNumber"]
+    number = fortnox.invoice([row("40.00", 12, 3002)], ExternalInvoiceReference1="ch_9")[
+        "DocumentNumber"
+    ]
     fortnox.ok("PUT", f"/3/invoices/{number}/bookkeep")
     credit = fortnox.ok("PUT", f"/3/invoices/{number}/credit")["Invoice"]
     assert credit["Credit"] is True and credit["CreditInvoiceReference"] == number
@@ -123,7 +128,7 @@ def test_put_credit_returns_a_full_credit_invoice_linked_both_ways(fortnox: Fort
     original = fortnox.ok("GET", f"/3/invoices/{number}")["Invoice"]
     assert original["CreditInvoiceReference"] == credit["DocumentNumber"]
     fortnox.ok("PUT", f"/3/invoices/{credit['DocumentNumber']}/bookkeep")
-    assert fortnox.app.trial_balance("demo") == {1510: 0, 2621: 0, 3001: 0}
+    assert fortnox.app.trial_balance("demo") == {1510: 0, 2621: 0, 3002: 0}
 
 
 def test_documents_inspection_lists_everything(fortnox: FortnoxHarness) -> None:

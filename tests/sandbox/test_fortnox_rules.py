@@ -74,8 +74,8 @@ def test_row_without_account_is_2001304(f: FortnoxHarness) -> None:
 
 
 def test_missing_account_is_2001304(f: FortnoxHarness) -> None:
-    info = f.refused("POST", "/3/invoices", _invoice_body(InvoiceRows=[row(account=3002)]))
-    assert info["code"] == 2001304 and "3002" in info["message"]
+    info = f.refused("POST", "/3/invoices", _invoice_body(InvoiceRows=[row(account=3009)]))
+    assert info["code"] == 2001304 and "3009" in info["message"]
 
 
 def test_inactive_account_is_refused(f: FortnoxHarness) -> None:

@@ -10,10 +10,10 @@ Per docs/architecture.md "Booking", after every payout dated in the window is bo
 1510 is 0 (every invoice is paid, every credit invoice settled); the receivable is 0
 (charged − refunded of the booked payouts all went through it and out again); the bank
 holds Σ amount − Σ deposited; the fee account Σ fees; each sales account (chosen by the
-region of the shipping country) minus the net of charged lines plus the net of refunded
-lines; each output VAT account minus the VAT of those lines at its rate. Balances are
-debit − credit in öre. Only SEK payouts count: the pipeline holds payouts in other
-currencies for now, so they must leave Fortnox untouched.
+buyer's country and the line's VAT rate, docs/tenants.md) minus the net of charged lines
+plus the net of refunded lines; each output VAT account minus the VAT of those lines at
+its rate. Balances are debit − credit in öre. Only SEK payouts count: the pipeline holds
+payouts in other currencies for now, so they must leave Fortnox untouched.
 """
 
 from __future__ import annotations
@@ -33,8 +33,10 @@ class ScenarioAccounts:
     """The tenant's accounts the booking uses (the onboarding form's choices).
 
     Attributes:
-        sales_se: sales to customers in Sweden.
-        sales_eu: sales to consumers elsewhere in the EU (Swedish VAT).
+        sales_se: sales to customers in Sweden at 25 % (12, 6 and 0 %: ``sales_se_12`` ...).
+        sales_eu: sales to consumers elsewhere in the EU at 25 % Swedish VAT (at 12 and 6 %
+            they are Swedish sales on ``sales_se_12`` / ``sales_se_6``).
+        sales_eu_business: EU companies with a VAT number (reverse charge).
         sales_non_eu: exports outside the EU (no VAT).
         receivable: the Nets receivable, also the mode of payment's account.
         bank: incoming payouts.
@@ -47,14 +49,27 @@ class ScenarioAccounts:
     receivable: int = 1516
     bank: int = 1930
     fees: int = 6040
+    sales_se_12: int = 3002
+    sales_se_6: int = 3003
+    sales_se_0: int = 3004
+    sales_eu_business: int = 3108
 
-    def sales_for(self, country: str) -> int:
-        """The sales account for an ISO alpha-3 shipping country."""
+    def sales_for(self, country: str, tax_rate: int = 2500, business: bool = False) -> int:
+        """The sales account for an ISO alpha-3 country and a Nets ``taxRate``."""
+        by_rate = {2500: self.sales_se, 1200: self.sales_se_12, 600: self.sales_se_6}
         if country == "SWE":
-            return self.sales_se
+            return by_rate.get(tax_rate, self.sales_se_0)
         if country in EU_COUNTRIES:
-            return self.sales_eu
+            if business:
+                return self.sales_eu_business
+            return self.sales_eu if tax_rate == 2500 else by_rate[tax_rate]
         return self.sales_non_eu
+
+    def all_sales(self) -> tuple[int, ...]:
+        return (
+            self.sales_se, self.sales_se_12, self.sales_se_6, self.sales_se_0,
+            self.sales_eu, self.sales_eu_business, self.sales_non_eu,
+        )  # fmt: skip
 
 
 def expected_trial_balance(
@@ -80,7 +95,7 @@ def expected_trial_balance(
         account: 0
         for account in (
             CUSTOMER_LEDGER, accounts.receivable, accounts.bank, accounts.fees,
-            accounts.sales_se, accounts.sales_eu, accounts.sales_non_eu, *VAT_ACCOUNTS.values(),
+            *accounts.all_sales(), *VAT_ACCOUNTS.values(),
         )
     }  # fmt: skip
     for payout in scenario.payouts:
@@ -97,13 +112,22 @@ def expected_trial_balance(
                 continue
             payment = scenario.payment(source.payment_id)
             country = payment["consumer"]["shippingAddress"]["country"]
-            sales = accounts.sales_for(country)
+            business = _has_vat_number(payment, country)
             sign = -1 if source.kind == "Charge" else 1  # sales are credits; refunds reverse
             for line in _settled_lines(payment, source.kind, source.source_id):
+                sales = accounts.sales_for(country, line["taxRate"], business)
                 balance[sales] += sign * line["netTotalAmount"]
                 if line["taxAmount"]:
                     balance[VAT_ACCOUNTS[line["taxRate"]]] += sign * line["taxAmount"]
     return balance
+
+
+def _has_vat_number(payment: JsonDict, country: str) -> bool:
+    """The buyer is a company whose registration number is a VAT number of its country."""
+    company = payment.get("consumer", {}).get("company") or {}
+    number = str(company.get("registrationNumber") or "").replace(" ", "").upper()
+    prefix = {"DEU": "DE", "FRA": "FR", "FIN": "FI", "DNK": "DK", "NLD": "NL"}.get(country)
+    return bool(company.get("name")) and prefix is not None and number.startswith(prefix)
 
 
 def _settled_lines(payment: JsonDict, kind: str, source_id: str | None) -> list[JsonDict]:

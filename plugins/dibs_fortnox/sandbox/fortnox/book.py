@@ -45,6 +45,7 @@ from dibs_fortnox.sandbox.fortnox.rules import (
     check_currency,
     not_found,
 )
+from dibs_fortnox.sandbox.fortnox.vat_rules import check_customer_vat_type, check_invoice_vat_type
 
 RECEIVABLE = 1510  # Fortnox's predefined customer receivable account ("Kundfordringar")
 INVOICE_SERIES = "B"
@@ -119,6 +120,7 @@ class Book:
             number = str(self._next_customer)
         if kept.get("Currency"):
             check_currency(self.company, str(kept["Currency"]))
+        check_customer_vat_type(kept)
         customer = Customer(number, {**kept, "CustomerNumber": number})
         self.customers[number] = customer
         return customer
@@ -138,12 +140,22 @@ class Book:
         currency = draft.currency or str(customer.fields.get("Currency") or "SEK")
         if currency not in self.company.currencies:
             raise bad(UNKNOWN_CURRENCY, f"Could not find currency {currency}")
+        check_invoice_vat_type(
+            customer.fields.get("VATType"), [r.vat_rate for r in draft.rows], customer.number
+        )
         original = None
         if draft.credit_of is not None:
             original = self.invoices.get(draft.credit_of)
             if original is None:
                 raise bad(CREDIT_NOT_ALLOWED, f"Faktura {draft.credit_of} att kreditera finns inte")
             self._check_creditable(original)
+            if original.credited_by:
+                # One CreditInvoiceReference per invoice (a single field in the OpenAPI
+                # schema): a second credit must stand alone and name the original in text.
+                raise bad(
+                    CREDIT_NOT_ALLOWED,
+                    f"Faktura {original.number} är redan krediterad ({original.credited_by[0]})",
+                )
         number = draft.document_number or self._next_invoice
         if number in self.invoices:
             raise bad(2999018, f"Dokumentnummer {number} används redan")
@@ -241,7 +253,8 @@ class Book:
         for row in invoice.rows:
             postings[row.account] = postings.get(row.account, 0) - row.net
             if row.vat:
-                vat_account = VAT_ACCOUNTS[row.vat_rate]
+                code = self.company.vat_codes.get(row.account)
+                vat_account = code.account if code and code.account else VAT_ACCOUNTS[row.vat_rate]
                 postings[vat_account] = postings.get(vat_account, 0) - row.vat
         kind = "Kreditfaktura" if invoice.is_credit else "Kundfaktura"
         voucher = self._post(

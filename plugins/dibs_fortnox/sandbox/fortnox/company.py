@@ -18,6 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from dibs_fortnox.sandbox.fortnox.vat_codes import DEMO_VAT_ACCOUNTS, DEMO_VAT_CODES, VatCode
+
 Account = int
 
 # The chart the sandbox tenant "demo" has (docs/architecture.md, sandbox conventions).
@@ -36,6 +38,7 @@ DEMO_ACCOUNTS: dict[Account, str] = {
     3740: "Öres- och kronutjämning",
     6040: "Kontokortsavgifter",
     6570: "Bankkostnader",
+    **DEMO_VAT_ACCOUNTS,
 }
 
 
@@ -68,6 +71,9 @@ class Company:
         locked_until: last locked day (nothing may be booked on or before it); None means
             no period is locked.
         currencies: currency codes the company has set up (SEK always included).
+        vat_codes: sales account -> its VAT code (rate and output-VAT account).
+        eu_sales_over_limit: what ``/3/euvatlimitregulation`` reports as ``IsOverLimit``:
+            the company's EU distance sales passed the OSS threshold this year.
         accounting_method: ``ACCRUAL`` (fakturametoden) or ``CASH`` (kontantmetoden), as
             Fortnox reports it on each financial year.
     """
@@ -82,6 +88,8 @@ class Company:
     financial_years: list[tuple[date, date]] = field(default_factory=list)
     locked_until: date | None = None
     currencies: set[str] = field(default_factory=lambda: {"SEK"})
+    vat_codes: dict[Account, VatCode] = field(default_factory=dict)
+    eu_sales_over_limit: bool = False
     accounting_method: str = "ACCRUAL"
 
     def years(self) -> list[FinancialYear]:
@@ -118,4 +126,5 @@ def demo_company(tenant_id: str = "demo", name: str = "Demo Webbshop AB") -> Com
             (date(2026, 1, 1), date(2026, 12, 31)),
         ],
         currencies={"SEK", "EUR", "NOK", "DKK"},
+        vat_codes=dict(DEMO_VAT_CODES),
     )

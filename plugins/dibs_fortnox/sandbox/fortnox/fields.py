@@ -77,5 +77,5 @@ MODE_OF_PAYMENT = _names("@url AccountNumber Code Description")
 # Customer fields the emulator stores and shows (the rest are accepted and dropped).
 CUSTOMER_KEPT = (
     "CustomerNumber Name Type VATType CountryCode Country Currency OrganisationNumber "
-    "Email Address1 Address2 ZipCode City Phone1 ExternalReference Active"
+    "Email Address1 Address2 ZipCode City Phone1 ExternalReference Active VATNumber"
 ).split()

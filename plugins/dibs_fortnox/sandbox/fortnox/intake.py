@@ -25,7 +25,6 @@ from dibs_fortnox.sandbox.fortnox.rules import (
     check_booking_date,
     check_fields,
     check_series,
-    check_vat,
     parse_bool,
     parse_date,
     parse_decimal,
@@ -33,8 +32,8 @@ from dibs_fortnox.sandbox.fortnox.rules import (
     parse_money,
     require,
 )
+from dibs_fortnox.sandbox.fortnox.vat_rules import check_row_vat
 
-DEFAULT_VAT = 25  # Fortnox takes the account's VAT code; the sandbox's sales accounts are 25 %
 PREDEFINED_PAYMENT_ACCOUNT = 1930  # the "betalkonto" predefined account when no mode is sent
 
 
@@ -113,9 +112,8 @@ def _invoice_row(company: Company, index: int, raw: Any, vat_included: bool) -> 
     if raw.get("AccountNumber") in (None, ""):
         raise bad(ACCOUNT_NOT_FOUND, f"Kunde inte hitta konto: row {index} has no AccountNumber")
     account = check_account(company, parse_int("AccountNumber", raw["AccountNumber"]))
-    vat_rate = (
-        check_vat(parse_int("VAT", raw["VAT"])) if raw.get("VAT") is not None else DEFAULT_VAT
-    )
+    given = parse_int("VAT", raw["VAT"]) if raw.get("VAT") is not None else None
+    vat_rate = check_row_vat(company.vat_codes, account, given)
     quantity = parse_decimal("DeliveredQuantity", raw.get("DeliveredQuantity", "1"))
     price = parse_money("Price", raw.get("Price", 0))
     description = _text(raw, "Description", 255)

@@ -110,6 +110,22 @@ def filter_invoices(call: Call) -> list[Invoice]:
 def register(route: RouteDecorator) -> None:
     """Register customer, invoice and payment endpoints on the app's API router."""
 
+    @route("GET", "/3/euvatlimitregulation")
+    def eu_vat_limit(call: Call) -> Response:
+        # Fortnox's own OSS threshold check (EUR 10 000, shown in SEK) for ``year``.
+        year = call.query.get("year") or str(call.today.year)
+        over = call.book.company.eu_sales_over_limit
+        return ok(
+            {
+                "EUVatLimitRegulation": {
+                    "Year": year,
+                    "Limit": 99680,
+                    "TotalExclVat": 120000 if over else 0,
+                    "IsOverLimit": over,
+                }
+            }
+        )
+
     @route("GET", "/3/customers")
     def customers(call: Call) -> Response:
         query = call.query

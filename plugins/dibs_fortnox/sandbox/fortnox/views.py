@@ -178,7 +178,7 @@ def account(company: Company, number: int, year_id: int | None) -> dict[str, Any
         "Number": number,
         "Description": company.accounts[number],
         "Active": number not in company.inactive_accounts,
-        "VATCode": "",
+        "VATCode": company.vat_codes[number].code if number in company.vat_codes else "",
         "SRU": 0,
         "Year": year_id,
         "BalanceBroughtForward": to_decimal(0),
