@@ -5,7 +5,9 @@ One entry per benchmark, replaced when that benchmark runs again and kept otherw
 entry says when, on what machine and how it was measured, and every figure carries its
 median, min, max and number of repeats (1 for the older single-shot benchmarks).
 
-``python -m benchmarks.results`` prints the file as the Markdown table of BENCHMARKS.md.
+``python -m benchmarks.results`` prints the file as the Markdown table of BENCHMARKS.md
+("load" is the machine's 1-minute load average when the benchmark started, out of
+``nproc`` cores: other processes' share of the CPU, which widens the spread).
 """
 
 from __future__ import annotations
@@ -74,17 +76,18 @@ def save(entries: dict[str, dict[str, Any]], path: Path = RESULTS) -> None:
 
 
 def markdown(data: dict[str, Any]) -> str:
-    """The results as a Markdown table: benchmark, figure, median, min–max, n, date."""
+    """The results as a Markdown table: benchmark, figure, median, min–max, n, date, load."""
     rows = [
-        "| benchmark | figure | median | min – max | n | date |",
-        "|---|---|---|---|---|---|",
+        "| benchmark | figure | median | min – max | n | date | load |",
+        "|---|---|---|---|---|---|---|",
     ]
     for bench, record in data["benchmarks"].items():
+        load = record["machine"].get("load_average_1_5_15_min", ["?"])[0]
         for name, f in record["figures"].items():
             spread = "" if f["repeats"] == 1 else f"{f['min']:g} – {f['max']:g}"
             rows.append(
                 f"| `{bench}` | `{name}` | {f['median']:g} {f['unit']} | {spread} "
-                f"| {f['repeats']} | {record['date']} |"
+                f"| {f['repeats']} | {record['date']} | {load} |"
             )
     return "\n".join(rows)
 
