@@ -32,7 +32,7 @@ def dagbag() -> DagBag:
 def test_sample_config_imports_without_errors() -> None:
     bag = dagbag()
     assert bag.import_errors == {}
-    assert sorted(bag.dag_ids) == ["dibs_fortnox__demo", "dibs_fortnox_onboarding__demo"]
+    assert sorted(bag.dag_ids) == ["dibs_fortnox__demo"]  # the demo skips onboarding
 
 
 def test_tenant_dag_shape() -> None:
@@ -110,9 +110,14 @@ def test_impossible_date_keeps_the_other_dags(
 
 
 
-def test_onboarding_dag_runs_by_itself_and_waits_for_a_person() -> None:
+def test_onboarding_dag_runs_by_itself_and_waits_for_a_person(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tenants = tmp_path / "tenants.yaml"
+    tenants.write_text("tenants:\n" + TENANT.format(id="acme", eu=3106))
+    monkeypatch.setenv("DIBS_FORTNOX_TENANTS", str(tenants))
     bag = dagbag()
-    dag = bag.dags["dibs_fortnox_onboarding__demo"]
+    dag = bag.dags["dibs_fortnox_onboarding__acme"]
     assert type(dag.timetable).__name__ == "OnceTimetable"
     assert dag.is_paused_upon_creation is False
     assert [t.task_id for t in dag.topological_sort()] == [
@@ -121,5 +126,5 @@ def test_onboarding_dag_runs_by_itself_and_waits_for_a_person() -> None:
         "decide",
     ]
     assert type(dag.get_task("approval")).__name__ == "HITLOperator"
-    callbacks = bag.dags["dibs_fortnox__demo"].get_task("load").on_failure_callback
+    callbacks = bag.dags["dibs_fortnox__acme"].get_task("load").on_failure_callback
     assert isinstance(callbacks, list) and len(callbacks) == 2  # close the run, then notify

@@ -45,6 +45,7 @@ tenants:
     email: ekonomi@topo.example
     nets_conn_id: nets_topo
     fortnox_conn_id: fortnox_topo
+    onboarding: skip  # this test is about the topology; tests/e2e/test_onboarding.py onboards
     accounts: {{sales_se: 3001, sales_eu: 3106, sales_non_eu: 3105,
                receivable: 1516, bank: 1930, fees: 6040}}
 """

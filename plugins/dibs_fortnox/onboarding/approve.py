@@ -1,0 +1,169 @@
+"""The server behind the merchant's approval link: it completes the same Airflow approval.
+
+``GET /onboarding/approve?token=…`` only shows what is being approved, with a button: mail
+scanners open links, and opening must not approve. ``POST`` checks the signature and the
+expiry, marks the link used (once only, in our state database) and answers the waiting
+human-in-the-loop task through Airflow's REST API, exactly as the OK in the Airflow UI
+does (``PATCH /api/v2/dags/{dag}/dagRuns/{run}/taskInstances/approval/-1/hitlDetails``),
+so the onboarding DAG continues the same way whichever button was pressed. The Airflow
+user it signs in as is a dedicated service user; its password comes from the caller
+(an Airflow connection or the environment), never from the link.
+
+Example:
+    >>> server = ApprovalServer(config).start()          # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, quote, urlparse
+
+import requests
+
+from dibs_fortnox.onboarding.links import LinkRefused, verify_link
+from dibs_fortnox.onboarding.state import OnboardingRecords
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ApprovalConfig:
+    """What the link server needs: the signing key, Airflow's API and our database."""
+
+    signing_key: bytes
+    airflow_url: str
+    airflow_user: str
+    airflow_password: str
+    records: OnboardingRecords
+    tenant_emails: dict[str, str]
+    host: str = "127.0.0.1"
+    port: int = 0
+
+
+def answer_approval(config: ApprovalConfig, dag_id: str, run_id: str, note: str) -> None:
+    """Answer the onboarding run's approval task with "Approve" through Airflow's REST API."""
+    base = config.airflow_url.rstrip("/")
+    login = requests.post(
+        f"{base}/auth/token",
+        json={"username": config.airflow_user, "password": config.airflow_password},
+        timeout=30,
+    )
+    login.raise_for_status()
+    token = login.json()["access_token"]
+    path = (
+        f"/api/v2/dags/{quote(dag_id, safe='')}/dagRuns/{quote(run_id, safe='')}"
+        "/taskInstances/approval/-1/hitlDetails"
+    )
+    done = requests.patch(
+        base + path,
+        json={"chosen_options": ["Approve"], "params_input": {"note": note}},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30,
+    )
+    if done.status_code == 409:
+        raise LinkRefused("this onboarding was already answered (in Airflow or by another link)")
+    done.raise_for_status()
+
+
+def approve(config: ApprovalConfig, token: str) -> str:
+    """Approve through ``token``; return the message shown to the merchant.
+
+    Raises:
+        LinkRefused: forged, expired or used link, or the approval was already answered.
+    """
+    claims = verify_link(config.signing_key, token, now=time.time())
+    if not config.records.use_link(claims.link_id, claims.tenant):
+        raise LinkRefused("this approval link was already used")
+    who = config.tenant_emails.get(claims.tenant, "the merchant")
+    answer_approval(
+        config,
+        f"dibs_fortnox_onboarding__{claims.tenant}",
+        claims.run_id,
+        f"approved by {who} through the link in the onboarding e-mail",
+    )
+    return "Tack! Godkänt. Testdokumenten återförs och bokföringen startar."
+
+
+def _page(title: str, text: str, form: str = "") -> bytes:
+    body = (
+        f"<!doctype html><meta charset='utf-8'><title>{html.escape(title)}</title>"
+        f"<h1>{html.escape(title)}</h1><p>{html.escape(text)}</p>{form}"
+    )
+    return body.encode("utf-8")
+
+
+def _handler(config: ApprovalConfig) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            log.debug("approval link server: %s", format % args)  # never logs the token
+
+        def _send(self, status: int, payload: bytes) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def do_GET(self) -> None:  # noqa: N802
+            url = urlparse(self.path)
+            token = (parse_qs(url.query).get("token") or [""])[0]
+            if url.path != "/onboarding/approve" or not token:
+                self._send(404, _page("Okänd länk", "Länken är ofullständig."))
+                return
+            try:
+                claims = verify_link(config.signing_key, token, now=time.time())
+            except LinkRefused as refused:
+                self._send(400, _page("Länken fungerar inte", str(refused)))
+                return
+            form = (
+                "<form method='post' action='/onboarding/approve'>"
+                f"<input type='hidden' name='token' value='{html.escape(token)}'>"
+                "<button type='submit'>OK – starta bokföringen</button></form>"
+            )
+            self._send(200, _page(f"Godkänn {claims.tenant}", "Stämmer TEST-dokumenten?", form))
+
+        def do_POST(self) -> None:  # noqa: N802
+            length = int(self.headers.get("Content-Length") or 0)
+            fields = parse_qs(self.rfile.read(length).decode("utf-8"))
+            token = (fields.get("token") or [""])[0]
+            try:
+                message = approve(config, token)
+            except LinkRefused as refused:
+                self._send(400, _page("Länken fungerar inte", str(refused)))
+                return
+            except requests.RequestException:
+                log.exception("approval link server: Airflow did not take the answer")
+                self._send(502, _page("Försök igen", "Airflow svarar inte just nu."))
+                return
+            self._send(200, _page("Godkänt", message))
+
+    return Handler
+
+
+class ApprovalServer:
+    """The link server in a background thread (tests, the demo; production runs it as a
+    small service behind the company's HTTPS proxy)."""
+
+    def __init__(self, config: ApprovalConfig) -> None:
+        self._httpd = ThreadingHTTPServer((config.host, config.port), _handler(config))
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def start(self) -> ApprovalServer:
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
