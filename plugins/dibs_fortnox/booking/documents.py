@@ -30,6 +30,8 @@ from dibs_fortnox.money import Ore, format_amount, round_half_up_div, to_decimal
 
 DESCRIPTION_MAX = 255
 ORDER_NUMBER_MAX = 75
+REMARKS_MAX = 1024
+TRANSACTION_INFORMATION_MAX = 100
 
 
 def voucher_description(payout_id: str) -> str:
@@ -115,7 +117,11 @@ class InvoiceDoc:
         return sum(row.net + row.vat for row in self.rows)
 
     def to_payload(
-        self, customer_number: str, credit_invoice_reference: str | None = None
+        self,
+        customer_number: str,
+        credit_invoice_reference: str | None = None,
+        *,
+        linked: bool = True,
     ) -> dict[str, Any]:
         """The body of ``POST /3/invoices``.
 
@@ -123,6 +129,10 @@ class InvoiceDoc:
             customer_number: the Fortnox number of ``self.customer``.
             credit_invoice_reference: the DocumentNumber of the credited invoice; required
                 for a credit invoice and refused for an ordinary one.
+            linked: False when the credited invoice already has a credit invoice: Fortnox
+                keeps one ``CreditInvoiceReference`` per invoice, so a further partial
+                refund becomes a stand-alone invoice with negative rows whose remarks name
+                the original invoice.
         """
         if self.is_credit and not credit_invoice_reference:
             raise ValueError(
@@ -141,8 +151,24 @@ class InvoiceDoc:
             "YourOrderNumber": self.order_reference[:ORDER_NUMBER_MAX],
             "InvoiceRows": [row.to_payload() for row in self.rows],
         }
-        if credit_invoice_reference:
+        remarks = []
+        if credit_invoice_reference and linked:
             invoice["CreditInvoiceReference"] = credit_invoice_reference
+        elif credit_invoice_reference:
+            remarks.append(
+                f"Kreditering av faktura {credit_invoice_reference} (Nets Easy återbetalning "
+                f"{self.external_ref})"
+            )
+        if self.customer.vat_type == "EUREVERSEDVAT":
+            # The invoice must say so and show the buyer's VAT number (ML 17 kap. 24 §).
+            remarks.append(
+                "Omvänd skattskyldighet / reverse charge, köparens VAT-nr "
+                f"{self.customer.vat_number}"
+            )
+        elif self.customer.vat_type == "EXPORT":
+            remarks.append("Export, momsfri försäljning utanför EU")
+        if remarks:
+            invoice["Remarks"] = "\n".join(remarks)[:REMARKS_MAX]
         return {"Invoice": invoice}
 
 
@@ -167,7 +193,11 @@ class PaymentDoc:
         return {
             "InvoicePayment": {
                 "InvoiceNumber": invoice_number,
+                # The tenant books only payouts in its own currency (others are held), so
+                # the invoice currency is the company's: the rate is 1 and both amounts agree.
                 "Amount": to_decimal(self.amount),
+                "AmountCurrency": to_decimal(self.amount),
+                "CurrencyRate": Decimal(1),
                 "PaymentDate": self.payment_date.isoformat(),
                 "ModeOfPayment": self.mode_of_payment,
                 "ModeOfPaymentAccount": self.account,
@@ -184,12 +214,16 @@ class VoucherRow:
     debit: Ore
     credit: Ore
 
-    def to_payload(self) -> dict[str, Any]:
-        return {
+    def to_payload(self, information: str = "") -> dict[str, Any]:
+        """One row of the voucher body; ``information`` is its ``TransactionInformation``."""
+        row: dict[str, Any] = {
             "Account": self.account,
             "Debit": to_decimal(self.debit),
             "Credit": to_decimal(self.credit),
         }
+        if information:
+            row["TransactionInformation"] = information[:TRANSACTION_INFORMATION_MAX]
+        return row
 
 
 @dataclass(frozen=True)
@@ -211,13 +245,18 @@ class VoucherDoc:
         return sum(row.credit for row in self.rows)
 
     def to_payload(self) -> dict[str, Any]:
-        """The body of ``POST /3/vouchers`` (the financial year follows from the date)."""
+        """The body of ``POST /3/vouchers``; the loader names the year (``financialyear``).
+
+        Every row carries the payout id, so a row found in a ledger report leads back to
+        the Nets payout without opening the voucher.
+        """
+        info = f"Nets {self.payout_id}"
         return {
             "Voucher": {
                 "Description": self.description,
                 "TransactionDate": self.transaction_date.isoformat(),
                 "VoucherSeries": self.series,
-                "VoucherRows": [row.to_payload() for row in self.rows],
+                "VoucherRows": [row.to_payload(info) for row in self.rows],
             }
         }
 

@@ -108,7 +108,8 @@ class PayoutLoader:
 
         def payload() -> dict[str, Any]:
             credited = self.credited_number(doc) if doc.is_credit else None
-            body = doc.to_payload(self.customers[doc.customer.key], credited)
+            linked = credited is None or not self.already_credited(credited)
+            body = doc.to_payload(self.customers[doc.customer.key], credited, linked=linked)
             body["Invoice"]["Comments"] = f"Nets Easy payout {self.booking.payout_id}"
             return body
 
@@ -145,6 +146,17 @@ class PayoutLoader:
                 "charge's day first (or credit it by hand)"
             )
         return str(found["DocumentNumber"])
+
+    def already_credited(self, number: str) -> bool:
+        """True when Fortnox's invoice ``number`` already names a credit invoice.
+
+        Fortnox has one ``CreditInvoiceReference`` per invoice (the OpenAPI schema), so a
+        second partial refund of the same charge cannot be linked: it is posted as a
+        stand-alone credit whose remarks name the original. Asked of Fortnox each time,
+        because a person may have credited the invoice by hand.
+        """
+        reference = self.ctx.fortnox.get_invoice(number).get("CreditInvoiceReference")
+        return str(reference or "0") not in ("", "0")
 
     # -- payments --------------------------------------------------------------------------
     def payment(self, doc: PaymentDoc, invoice: InvoiceDoc, invoice_number: str) -> str:
@@ -188,19 +200,18 @@ class PayoutLoader:
             )
             return None if found is None else (voucher_id(found), True)
 
-        def payload() -> dict[str, Any]:
-            body = doc.to_payload()
-            body["Voucher"]["Year"] = self.ctx.financial_year_id(doc.transaction_date)
-            return body
+        # The year goes in the ``financialyear`` parameter: without it Fortnox uses the
+        # preselected year, which is wrong for a payout dated in another year.
+        year = self.ctx.financial_year_id(doc.transaction_date)
 
         return self.poster.ensure(
             DocumentSpec(
                 kind="voucher",
                 reference=self.booking.payout_id,
                 label=f"voucher for payout {self.booking.payout_id}",
-                payload=payload,
+                payload=doc.to_payload,
                 lookup=lookup,
-                create=lambda body: voucher_id(fortnox.create_voucher(body)),
+                create=lambda body: voucher_id(fortnox.create_voucher(body, year)),
             )
         )
 

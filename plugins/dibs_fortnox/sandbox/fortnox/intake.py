@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from dibs_fortnox.money import format_amount
@@ -18,6 +19,7 @@ from dibs_fortnox.sandbox.fortnox.company import Company
 from dibs_fortnox.sandbox.fortnox.documents import InvoiceRow, VoucherRow
 from dibs_fortnox.sandbox.fortnox.rules import (
     ACCOUNT_NOT_FOUND,
+    CURRENCY_AMOUNTS,
     UNBALANCED_VOUCHER,
     UNKNOWN_MODE_OF_PAYMENT,
     bad,
@@ -134,6 +136,21 @@ class PaymentDraft:
     external_ref2: str
 
 
+def _check_currency_amounts(obj: dict[str, Any], amount: int) -> None:
+    """``Amount`` (SEK) must be ``AmountCurrency`` × ``CurrencyRate`` when both are sent."""
+    if obj.get("Amount") is None or obj.get("AmountCurrency") is None:
+        return
+    in_currency = parse_money("AmountCurrency", obj["AmountCurrency"])
+    rate = parse_decimal("CurrencyRate", obj.get("CurrencyRate", 1))
+    converted = (Decimal(in_currency) * rate).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    if int(converted) != amount:
+        raise bad(
+            CURRENCY_AMOUNTS,
+            f"InvoicePayment: Amount {obj['Amount']} != AmountCurrency {obj['AmountCurrency']} "
+            f"× CurrencyRate {rate}",
+        )
+
+
 def payment_draft(company: Company, obj: dict[str, Any]) -> PaymentDraft:
     """Check an ``InvoicePayment`` body (amount, mode of payment and its account)."""
     check_fields(obj, fields.INVOICE_PAYMENT, "InvoicePayment")
@@ -144,6 +161,7 @@ def payment_draft(company: Company, obj: dict[str, Any]) -> PaymentDraft:
         amount = parse_money("AmountCurrency", require(obj, "AmountCurrency", "InvoicePayment"))
     if amount == 0:
         raise bad(2000108, "InvoicePayment: the amount must not be 0")
+    _check_currency_amounts(obj, amount)
     mode = str(obj.get("ModeOfPayment") or "")
     if mode and mode not in company.modes_of_payment:
         raise bad(
