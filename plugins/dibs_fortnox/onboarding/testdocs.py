@@ -123,8 +123,12 @@ def _voucher(
         {"Account": debit, "Debit": to_decimal(TOTAL_ORE), "Credit": to_decimal(0)},
         {"Account": credit, "Debit": to_decimal(0), "Credit": to_decimal(TOTAL_ORE)},
     ]
-    body: dict[str, Any] = {"Description": text, "TransactionDate": day.isoformat(),
-                            "VoucherSeries": tenant.voucher_series, "VoucherRows": rows}  # fmt: skip
+    body: dict[str, Any] = {
+        "Description": text,
+        "TransactionDate": day.isoformat(),
+        "VoucherSeries": tenant.voucher_series,
+        "VoucherRows": rows,
+    }
     years = [y for y in fortnox.financial_years(day) if "Id" in y]
     if years:
         body["Year"] = int(years[0]["Id"])  # required by the API's schema (fortnox-api §10)
