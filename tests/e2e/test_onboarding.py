@@ -78,6 +78,7 @@ def test_a_new_tenant_is_onboarded_approved_by_link_and_then_books(tmp_path: Pat
                            {"onb": tenant.email}, port=link_port)
         ).start()  # fmt: skip
         try:
+            AirflowStack(env, logs=tmp_path / "logs").airflow("db", "migrate")
             with AirflowStack(env, logs=tmp_path / "logs") as stack:
                 tenants_file.write_text("tenants:\n" + ENTRY.format(start=start))
                 added = time.monotonic()
