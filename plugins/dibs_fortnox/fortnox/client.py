@@ -153,6 +153,16 @@ class FortnoxClient:
             "GET", "/3/companyinformation", "company_information", "CompanyInformation"
         )
 
+    def eu_vat_limit(self, year: int) -> Json:
+        """Fortnox's own OSS threshold check for a calendar year (``IsOverLimit``, ``Limit``)."""
+        return self._call(
+            "GET",
+            "/3/euvatlimitregulation",
+            "eu_vat_limit",
+            "EUVatLimitRegulation",
+            params={"year": str(year)},
+        )
+
     def financial_years(self, on: date | None = None) -> list[Json]:
         """Financial years; only the one containing ``on`` when given (None: all of them)."""
         params = {"date": on.isoformat()} if on else None

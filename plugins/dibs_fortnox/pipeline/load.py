@@ -22,6 +22,7 @@ from dibs_fortnox.pipeline.plan import plan_day, record_held
 from dibs_fortnox.pipeline.posting import DocumentRefused, DocumentSpec, Poster, WriteCounter
 from dibs_fortnox.pipeline.preflight import preflight
 from dibs_fortnox.pipeline.turns import wait_for_earlier_days
+from dibs_fortnox.pipeline.vat_preflight import vat_preflight
 
 log = logging.getLogger(__name__)
 
@@ -262,6 +263,7 @@ def load(ctx: StepContext) -> dict[str, Any]:
     todo = [b for b in plan.bookings if not _confirmed(ctx, b)]
     if todo:
         preflight(ctx, todo)
+        vat_preflight(ctx, todo)
     counter = WriteCounter()
     customers: dict[str, str] = {}
     for booking in todo:
