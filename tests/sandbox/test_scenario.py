@@ -184,16 +184,19 @@ def test_fractional_quantities_discounts_and_partial_charges_are_present(
     assert {line["taxRate"] for line in lines} == {0, 600, 1200, 2500}
 
 
-def test_customers_outside_the_eu_pay_no_vat(scenario: Scenario) -> None:
+def test_customers_outside_the_eu_and_eu_companies_pay_no_vat(scenario: Scenario) -> None:
     regions: Counter[str] = Counter()
     for payment in scenario.payments:
         country = payment["consumer"]["shippingAddress"]["country"]
         outside = country != "SWE" and country not in EU_COUNTRIES
-        regions["outside" if outside else "SWE" if country == "SWE" else "EU"] += 1
+        number = (payment["consumer"].get("company") or {}).get("registrationNumber") or ""
+        business = country in EU_COUNTRIES and number[:2].isalpha()
+        kind = "outside" if outside else "SWE" if country == "SWE" else "EU"
+        regions["EU business" if business else kind] += 1
         for charge in payment.get("charges", []):
             rates = {item["taxRate"] for item in charge["orderItems"]}
-            assert (rates == {0}) == outside
-    assert all(regions[r] for r in ("SWE", "EU", "outside"))
+            assert (rates == {0}) == (outside or business)
+    assert all(regions[r] for r in ("SWE", "EU", "EU business", "outside")), regions
 
 
 def test_fees_are_flexible_plus_fixed_and_some_refunds_are_free(scenario: Scenario) -> None:

@@ -18,10 +18,19 @@ ACCOUNT_NAMES = {
     2611: "Utgående moms 25 %",
     2621: "Utgående moms 12 %",
     2631: "Utgående moms 6 %",
-    3001: "Försäljning Sverige",
-    3105: "Försäljning utanför EU",
-    3106: "Försäljning EU",
-    3108: "Försäljning EU, momsfri",
+    2681: "Utgående moms OSS Tyskland 19 %",
+    2682: "Utgående moms OSS Frankrike 20 %",
+    2683: "Utgående moms OSS Tyskland 7 %",
+    3001: "Försäljning Sverige 25 %",
+    3002: "Försäljning Sverige 12 %",
+    3003: "Försäljning Sverige 6 %",
+    3004: "Försäljning Sverige momsfri",
+    3105: "Försäljning utanför EU (export)",
+    3106: "Försäljning EU-konsument, svensk moms",
+    3108: "Försäljning EU-företag, omvänd moms",
+    3111: "Försäljning OSS Tyskland 19 %",
+    3112: "Försäljning OSS Tyskland 7 %",
+    3113: "Försäljning OSS Frankrike 20 %",
     3740: "Öres- och kronutjämning",
     6040: "Kontokortsavgifter",
     6570: "Bankkostnader",
@@ -75,6 +84,37 @@ def trial_balance_checks(actual: Mapping[int, int], expected: Mapping[int, int])
     return checks
 
 
+def is_sales(account: int) -> bool:
+    """BAS class 3 main revenue (30xx–37xx); 3740 is öre rounding, shown with the VAT."""
+    return 3000 <= account <= 3699
+
+
+def is_output_vat(account: int) -> bool:
+    """BAS 26xx output VAT (2610–2699 in the accounts this product books)."""
+    return 2610 <= account <= 2699
+
+
+def sales_and_vat(actual: Mapping[int, int], currency: str = "SEK") -> list[str]:
+    """Sales and output VAT per account, as credits (positive), with their totals.
+
+    This is what the bookkeeper compares with the VAT return: one line per sales account
+    (so per rate and buyer kind) and per output-VAT account (Swedish rates and each OSS
+    country), then the rounding account that takes Nets' öre differences.
+    """
+    out = [f"Sales and output VAT per account ({currency}; credits shown positive)", ""]
+    groups = (("sales", is_sales), ("output VAT", is_output_vat), ("rounding", lambda a: a == 3740))
+    for label, wanted in groups:
+        accounts = sorted(a for a in actual if wanted(a))
+        for account in accounts:
+            name = ACCOUNT_NAMES.get(account, "")
+            out.append(f"{account:<8}{name:<40}{format_amount(-actual[account]):>16}")
+        if label != "rounding":
+            total = -sum(actual[a] for a in accounts)
+            out.append(f"{'':<8}{'total ' + label:<40}{format_amount(total):>16}")
+        out.append("")
+    return out
+
+
 def render(
     days: Sequence[DayLine],
     actual: Mapping[int, int],
@@ -108,7 +148,8 @@ def render(
         f"{'':<8}{'sum (must be 0.00)':<32}{format_amount(sum(actual.values())):>16}"
         f"{format_amount(sum(expected.values())):>16}"
     )
-    out += ["", "Invariants", ""]
+    out += ["", *sales_and_vat(actual, currency)]
+    out += ["Invariants", ""]
     for check in checks:
         out.append(f"  {'OK  ' if check.ok else 'FAIL'}  {check.name}: {check.detail}")
     failed = [c for c in checks if not c.ok]

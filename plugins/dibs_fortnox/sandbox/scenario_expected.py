@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from dibs_fortnox.sandbox.scenario import Scenario
-from dibs_fortnox.sandbox.scenario_orders import EU_COUNTRIES, JsonDict
+from dibs_fortnox.sandbox.scenario_orders import EU_COUNTRIES, VAT_PREFIX, JsonDict
 
 CUSTOMER_LEDGER = 1510
 VAT_ACCOUNTS: dict[int, int] = {2500: 2611, 1200: 2621, 600: 2631}  # taxRate → account
@@ -126,7 +126,7 @@ def _has_vat_number(payment: JsonDict, country: str) -> bool:
     """The buyer is a company whose registration number is a VAT number of its country."""
     company = payment.get("consumer", {}).get("company") or {}
     number = str(company.get("registrationNumber") or "").replace(" ", "").upper()
-    prefix = {"DEU": "DE", "FRA": "FR", "FIN": "FI", "DNK": "DK", "NLD": "NL"}.get(country)
+    prefix = VAT_PREFIX.get(country)
     return bool(company.get("name")) and prefix is not None and number.startswith(prefix)
 
 

@@ -102,6 +102,18 @@ def is_zero_vat_country(country: str) -> bool:
     return country != "SWE" and country not in EU_COUNTRIES
 
 
+# VAT-number prefixes of the EU countries the demo sells to (ISO alpha-2).
+VAT_PREFIX = {"DEU": "DE", "FIN": "FI", "DNK": "DK", "FRA": "FR", "NLD": "NL"}
+
+
+def is_zero_vat_consumer(consumer: JsonDict) -> bool:
+    """An export, or an EU company with a VAT number (reverse charge): taxRate 0 on every line."""
+    country = consumer["shippingAddress"]["country"]
+    number = str((consumer.get("company") or {}).get("registrationNumber") or "")
+    business = country in VAT_PREFIX and number.startswith(VAT_PREFIX[country])
+    return is_zero_vat_country(country) or business
+
+
 def quantity_json(hundredths: int) -> int | Decimal:
     """The JSON value of a quantity: an int when whole, else an exact Decimal (1.5, 0.75)."""
     if hundredths % 100 == 0:
@@ -191,7 +203,17 @@ def build_customers(rng: random.Random, count: int) -> list[JsonDict]:
         person: JsonDict = {"firstName": first, "lastName": last, "email": email,
                             "phoneNumber": phone}  # fmt: skip
         company: JsonDict = {}
-        if country == "SWE" and rng.randrange(10) == 0:
+        if country in VAT_PREFIX and len(customers) % 4 == 3:
+            # An EU company buying with its VAT number: reverse charge, no VAT on the lines.
+            # Chosen by position, not by the random stream, so adding companies left every
+            # other draw (and so the payments and payouts of a seed) as it was.
+            company = {
+                "name": f"{last} Trading",
+                "registrationNumber": f"{VAT_PREFIX[country]}{100000000 + 7919 * len(customers)}",
+                "contactDetails": person,
+            }
+            person = {}
+        elif country == "SWE" and rng.randrange(10) == 0:
             company = {
                 "name": f"{last} Konsult AB",
                 "registrationNumber": f"55{rng.randrange(10**7, 10**8)}",

@@ -30,7 +30,7 @@ from dibs_fortnox.sandbox.scenario_orders import (
     JsonDict,
     LineBook,
     hundredths_of,
-    is_zero_vat_country,
+    is_zero_vat_consumer,
 )
 
 if TYPE_CHECKING:
@@ -139,7 +139,7 @@ class PaymentFactory:
         reference = str(self._order_number)
         consumer = rng.choice(self.customers)
         currency = self._currency()
-        zero_vat = is_zero_vat_country(consumer["shippingAddress"]["country"])
+        zero_vat = is_zero_vat_consumer(consumer)
         lines, first_part = self._order_lines(currency, zero_vat)
         amount = _gross(lines)
         created = rng.randrange(6 * _HOUR, 18 * _HOUR)
