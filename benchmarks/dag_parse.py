@@ -98,7 +98,7 @@ def build_dag(n: int) -> None:
             "retry_delay": timedelta(seconds=120),
             "retry_exponential_backoff": True,
             "max_retry_delay": timedelta(minutes=30),
-            "on_failure_callback": closes_run(tenant_id),
+            "on_failure_callback": [closes_run(tenant_id), closes_run(tenant_id)],
         }},
     )
     def tenant_dag() -> None:
@@ -128,13 +128,18 @@ for _n in range({n}):
 '''
 
 
-def write_tenants(path: Path, count: int) -> Path:
-    """A valid tenants file with ``count`` tenants (start dates spread over 2026)."""
+def write_tenants(path: Path, count: int, onboarding: str = "skip") -> Path:
+    """A valid tenants file with ``count`` tenants (start dates spread over 2026).
+
+    ``onboarding: skip`` (the default here) leaves out the onboarding DAGs, so that the
+    folder builds the same DAGs as the plain file; ``required`` adds one per tenant.
+    """
     body = "".join(
         TENANT.format(n=n, month=n % 12 + 1, day=n % 28 + 1) for n in range(count)
     )
     path.write_text(
-        "defaults:\n  voucher_series: A\n  mode_of_payment: NETS\ntenants:\n" + body,
+        "defaults:\n  voucher_series: A\n  mode_of_payment: NETS\n"
+        f"  onboarding: {onboarding}\ntenants:\n" + body,
         encoding="utf-8",
     )
     return path
@@ -155,7 +160,9 @@ METHOD = (
     "AIRFLOW__CORE__LOAD_EXAMPLES=False, throwaway AIRFLOW_HOME. 'tenants' = the project's "
     "dags/ folder (dibs_fortnox.py + tenants_config_check.py) with a generated tenants file; "
     "'plain' = one generated Airflow file building the same number of DAGs with the same "
-    "@dag arguments and the same four chained @task tasks from a Python range, no YAML. The "
+    "@dag arguments and the same four chained @task tasks from a Python range, no YAML. "
+    "Generated tenants have 'onboarding: skip' (no onboarding DAGs) except in the "
+    "'with_onboarding' figure, which builds 2 DAGs per tenant. The "
     "two are parsed alternately; the ratio is taken per pair. The import timeout is raised "
     "for the measurement so that a parse over 30 s still gives its time."
 )
@@ -230,6 +237,14 @@ def bench_dag_parse(tenants: int = 1000, big: int = 10_000, repeats: int = 5) ->
         file = root / f"tenants_{tenants}.yaml"
         alone = [parse_once(check_only, file, home)["seconds"] for _ in range(3)]
         figures[f"parse_{tenants}_tenants_check_file_alone_s"] = Figure.of(alone, "s")
+        # The folder as deployed: each tenant also gets its onboarding DAG (2 x N DAGs).
+        full = write_tenants(root / "onboarding.yaml", tenants, onboarding="required")
+        runs = [parse_once(REPO / "dags", full, home) for _ in range(3)]
+        if {r["dags"] for r in runs} != {2 * tenants}:
+            raise RuntimeError(f"expected {2 * tenants} DAGs with onboarding")
+        figures[f"parse_{tenants}_tenants_with_onboarding_dags_s"] = Figure.of(
+            [r["seconds"] for r in runs], "s"
+        )
     return figures
 
 
