@@ -20,6 +20,7 @@ tenants:
     email: ekonomi@noconn.example
     nets_conn_id: nets_noconn_missing
     fortnox_conn_id: fortnox_noconn_missing
+    onboarding: skip
     accounts: {sales_se: 3001, sales_eu: 3106, sales_non_eu: 3105,
                receivable: 1516, bank: 1930, fees: 6040}
 """
