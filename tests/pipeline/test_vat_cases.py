@@ -301,3 +301,14 @@ def test_payments_send_currency_amounts_and_vouchers_the_financial_year(make):
     (booked,) = [v for v in world.fortnox_app.documents("demo")["vouchers"]
                  if v["VoucherSeries"] == "A"]  # fmt: skip
     assert booked["Year"] == 2  # the emulator's 2026
+
+
+def test_invoice_round_off_in_fortnox_leaves_the_invoice_unbookkept_with_the_fix(make):
+    pay, out = one_line("p1", "SWE", "Tröja 1 × 160.03 @25% tax=40.00")
+    world = make([pay], [out])
+    world.fortnox_app.company("demo").invoice_round_off = True
+    with pytest.raises(Exception, match="RoundOff -0.03: turn off öresavrundning"):
+        for step in ("extract", "transform", "load"):
+            execute(world.context(DAY), step)
+    (invoice,) = world.fortnox_app.documents("demo")["invoices"]
+    assert invoice["Booked"] is False and invoice["Total"] == Decimal("200.00")

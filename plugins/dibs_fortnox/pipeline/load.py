@@ -99,11 +99,19 @@ class PayoutLoader:
             if number not in totals:
                 totals[number] = fortnox_ore(fortnox.get_invoice(number).get("Total") or 0)
             if totals[number] != doc.total:
+                round_off = fortnox_ore(fortnox.get_invoice(number).get("RoundOff") or 0)
+                why = (
+                    f" (Fortnox rounded it to whole kronor, RoundOff "
+                    f"{money.format_amount(round_off)}: turn off öresavrundning for invoices "
+                    "in Fortnox, credit this invoice by hand and run the day again)"
+                    if round_off
+                    else ""
+                )
                 raise DocumentRefused(
                     f"{self.ctx.where()}: Fortnox computed invoice {number} for "
                     f"{doc.external_ref} as {money.format_amount(totals[number])} but the "
                     f"documents say {money.format_amount(doc.total)}: left unbookkept for a "
-                    "person to check"
+                    f"person to check{why}"
                 )
             fortnox.bookkeep_invoice(number)
 

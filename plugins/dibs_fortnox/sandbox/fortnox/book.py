@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import date
 
-from dibs_fortnox.money import format_amount
+from dibs_fortnox.money import format_amount, round_half_up_div
 from dibs_fortnox.sandbox.fortnox.company import Company, demo_company
 from dibs_fortnox.sandbox.fortnox.documents import (
     Customer,
@@ -48,6 +48,7 @@ from dibs_fortnox.sandbox.fortnox.rules import (
 from dibs_fortnox.sandbox.fortnox.vat_rules import check_customer_vat_type, check_invoice_vat_type
 
 RECEIVABLE = 1510  # Fortnox's predefined customer receivable account ("Kundfordringar")
+ROUND_OFF = 3740  # Fortnox's predefined account for öresutjämning
 INVOICE_SERIES = "B"
 PAYMENT_SERIES = "C"
 
@@ -179,6 +180,10 @@ class Book:
             comments=texts["Comments"],
             credit_of=draft.credit_of,
         )
+        if self.company.invoice_round_off:
+            # Öresavrundning: Fortnox rounds the invoice total to whole kronor (half up).
+            raw = invoice.total
+            invoice.round_off = round_half_up_div(raw, 100) * 100 - raw
         invoice.balance = invoice.total
         self.invoices[number] = invoice
         if original is not None:
@@ -250,6 +255,8 @@ class Book:
         if invoice.booked:
             raise bad(ALREADY_BOOKED, f"Faktura {number} är redan bokförd")
         postings: dict[int, int] = {RECEIVABLE: invoice.total}
+        if invoice.round_off:
+            postings[ROUND_OFF] = -invoice.round_off
         for row in invoice.rows:
             postings[row.account] = postings.get(row.account, 0) - row.net
             if row.vat:

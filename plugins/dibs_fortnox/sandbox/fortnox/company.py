@@ -74,6 +74,8 @@ class Company:
         vat_codes: sales account -> its VAT code (rate and output-VAT account).
         eu_sales_over_limit: what ``/3/euvatlimitregulation`` reports as ``IsOverLimit``:
             the company's EU distance sales passed the OSS threshold this year.
+        invoice_round_off: the company rounds invoice totals to whole kronor (a setting the
+            API does not expose; it shows on each invoice as ``RoundOff``).
         accounting_method: ``ACCRUAL`` (fakturametoden) or ``CASH`` (kontantmetoden), as
             Fortnox reports it on each financial year.
     """
@@ -90,6 +92,7 @@ class Company:
     currencies: set[str] = field(default_factory=lambda: {"SEK"})
     vat_codes: dict[Account, VatCode] = field(default_factory=dict)
     eu_sales_over_limit: bool = False
+    invoice_round_off: bool = False
     accounting_method: str = "ACCRUAL"
 
     def years(self) -> list[FinancialYear]:

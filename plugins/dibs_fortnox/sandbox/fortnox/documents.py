@@ -6,7 +6,8 @@ down), and the book changes them only under its lock.
 
 Row arithmetic follows docs/architecture.md: per row ``net = round_half_up(price × qty)``
 and ``vat = round_half_up(net × VAT / 100)``; with ``VATIncluded`` the price is gross and
-``vat = round_half_up(gross × VAT / (100 + VAT))``. Totals are sums of rows, no round-off.
+``vat = round_half_up(gross × VAT / (100 + VAT))``. Totals are sums of rows; a company
+that rounds invoices to whole kronor (öresavrundning) adds the difference as ``round_off``.
 """
 
 from __future__ import annotations
@@ -95,6 +96,7 @@ class Invoice:
     voucher: VoucherRef | None = None
     payments: list[int] = field(default_factory=list)
     final_pay_date: date | None = None
+    round_off: int = 0
 
     @property
     def net(self) -> int:
@@ -106,7 +108,8 @@ class Invoice:
 
     @property
     def total(self) -> int:
-        return self.net + self.total_vat
+        """Net plus VAT, plus ``round_off`` when the company rounds invoices to whole kronor."""
+        return self.net + self.total_vat + self.round_off
 
     @property
     def is_credit(self) -> bool:

@@ -83,7 +83,7 @@ def invoice_full(inv: Invoice) -> dict[str, Any]:
         "Net": to_decimal(inv.net),
         "TotalVAT": to_decimal(inv.total_vat),
         "Gross": to_decimal(inv.total),
-        "RoundOff": to_decimal(0),
+        "RoundOff": to_decimal(inv.round_off),
         "TotalToPay": to_decimal(inv.total),
         "VATIncluded": inv.vat_included,
         "YourReference": inv.your_reference,
