@@ -235,11 +235,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--results",
         type=Path,
-        default=results.RESULTS,
-        help="merge the figures into this file (default: bench/results.json)",
+        help="merge the figures into this file (default: bench/results.json, except --quick)",
     )
     parser.add_argument(
-        "--quick", action="store_true", help="dag-parse: 1,000 tenants, 3 repeats, no 10,000"
+        "--quick",
+        action="store_true",
+        help="dag-parse: 1,000 tenants, 3 repeats, no 10,000; results.json left alone",
     )
     args = parser.parse_args(argv)
     entries: dict[str, dict[str, Any]] = {}
@@ -255,7 +256,10 @@ def main(argv: list[str] | None = None) -> int:
         entries[name] = results.entry(bench.method, figures, on)
         shown = ", ".join(f"{k}: {v}" for k, v in figures.items())
         print(f"{name:<18} {shown}  ({time.perf_counter() - started:.0f} s)", flush=True)
-    results.save(entries, args.results)
+    # A quick run is not comparable with a full one: it never replaces the recorded figures.
+    target = args.results or (None if args.quick else results.RESULTS)
+    if target is not None:
+        results.save(entries, target)
     if args.json:
         args.json.write_text(json.dumps(entries, indent=2, ensure_ascii=False) + "\n")
     return 0
