@@ -312,3 +312,23 @@ def test_invoice_round_off_in_fortnox_leaves_the_invoice_unbookkept_with_the_fix
             execute(world.context(DAY), step)
     (invoice,) = world.fortnox_app.documents("demo")["invoices"]
     assert invoice["Booked"] is False and invoice["Total"] == Decimal("200.00")
+
+
+def test_companies_are_customers_by_vat_number_found_again_after_a_lost_state(make):
+    one = buyer(
+        "p1",
+        "DEU",
+        charge("c1", ["Maskin 1 × 100.00 @0%"], at=AT),
+        company={"name": "Muster GmbH", "registrationNumber": "DE123456789"},
+    )
+    two = buyer("p2", "DEU", charge("c2", ["Maskin 1 × 200.00 @0%"], at=LATER),
+                company={"name": "Muster GmbH", "registrationNumber": "DE987654321"})  # fmt: skip
+    out = payout("po1", charged(wrapped(one)), charged(wrapped(two)), day=DAY.isoformat())
+    world = make([one, two], [out])
+    run(world)
+    assert sorted(c["VATNumber"] for c in customers(world)) == ["DE123456789", "DE987654321"]
+    writes = world.fortnox_writes()
+    assert world.ledger.forget_documents("demo") > 0
+    run(world)
+    assert world.fortnox_writes() == writes
+    assert len(customers(world)) == 2

@@ -204,6 +204,10 @@ class FortnoxClient:
         """Every customer."""
         return self._list("/3/customers", "list_customers", "Customers")
 
+    def get_customer(self, number: str) -> Json:
+        """One customer with every field (the list lacks ``VATNumber``, ``VATType``...)."""
+        return self._call("GET", f"/3/customers/{_seg(number)}", "get_customer", "Customer")
+
     def create_customer(self, payload: Mapping[str, Any]) -> Json:
         """Create a customer (sent once; see the module docstring)."""
         return self._call(

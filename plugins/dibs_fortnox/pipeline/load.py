@@ -226,7 +226,10 @@ class PayoutLoader:
 
 
 def ensure_customers(ctx: StepContext, specs: list[CustomerSpec], poster: Poster) -> dict[str, str]:
-    """The Fortnox number of each collective customer, created once and reused."""
+    """The Fortnox number of each customer, created once and reused.
+
+    Collective customers are found again by name; a company by name and VAT number.
+    """
     numbers: dict[str, str] = {}
     listing: list[dict[str, Any]] | None = None
 
@@ -235,8 +238,16 @@ def ensure_customers(ctx: StepContext, specs: list[CustomerSpec], poster: Poster
         if listing is None:
             listing = ctx.fortnox.list_customers()
         for item in listing:
-            if str(item.get("Name")) == spec.name:
-                return str(item["CustomerNumber"]), True
+            if str(item.get("Name")) != spec.name:
+                continue
+            number = str(item["CustomerNumber"])
+            if spec.vat_number is None:
+                return number, True
+            # A company is the same customer only with the same VAT number: two buyers
+            # may share a name, and the list does not show VATNumber.
+            found = ctx.fortnox.get_customer(number).get("VATNumber")
+            if str(found or "").replace(" ", "").upper() == spec.vat_number:
+                return number, True
         return None
 
     for spec in specs:
