@@ -296,7 +296,7 @@ def test_payments_send_currency_amounts_and_vouchers_the_financial_year(make):
     payment = writes[("POST", "/3/invoicepayments")]["InvoicePayment"]
     assert (payment["AmountCurrency"], payment["CurrencyRate"]) == (payment["Amount"], 1)
     voucher = writes[("POST", "/3/vouchers")]["Voucher"]
-    assert "Year" not in voucher  # the year travels in ?financialyear=
+    assert voucher["Year"] == 2  # and in ?financialyear=, so never the preselected year
     assert {r["TransactionInformation"] for r in voucher["VoucherRows"]} == {"Nets po1"}
     (booked,) = [v for v in world.fortnox_app.documents("demo")["vouchers"]
                  if v["VoucherSeries"] == "A"]  # fmt: skip

@@ -210,15 +210,22 @@ class PayoutLoader:
             return None if found is None else (voucher_id(found), True)
 
         # The year goes in the ``financialyear`` parameter: without it Fortnox uses the
-        # preselected year, which is wrong for a payout dated in another year.
+        # preselected year, which is wrong for a payout dated in another year. The body's
+        # ``Year`` says the same, since the OpenAPI schema marks it required.
         year = self.ctx.financial_year_id(doc.transaction_date)
+
+        def payload() -> dict[str, Any]:
+            body = doc.to_payload()
+            if year is not None:
+                body["Voucher"]["Year"] = year
+            return body
 
         return self.poster.ensure(
             DocumentSpec(
                 kind="voucher",
                 reference=self.booking.payout_id,
                 label=f"voucher for payout {self.booking.payout_id}",
-                payload=doc.to_payload,
+                payload=payload,
                 lookup=lookup,
                 create=lambda body: voucher_id(fortnox.create_voucher(body, year)),
             )
