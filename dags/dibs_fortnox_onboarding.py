@@ -13,6 +13,7 @@ import pendulum
 from airflow.providers.standard.operators.hitl import HITLOperator
 from airflow.sdk import Param, dag, get_parsing_context, task
 
+from dibs_fortnox.schedule import task_retry_args
 from dibs_fortnox.tenants import TenantConfig, load_tenants
 
 DOC = """
@@ -49,7 +50,9 @@ def build_onboarding_dag(tenant: TenantConfig) -> None:
         ),  # fmt: skip
     )
     def onboarding() -> None:
-        @task(retries=2)
+        # Transient faults (Fortnox 429/5xx, a lost answer) retry like the daily DAG's tasks;
+        # a failed check fails at once (AirflowFailException), retrying would not fix it.
+        @task(**task_retry_args())
         def check_and_create(**context: Any) -> dict[str, Any]:
             from dibs_fortnox.onboarding import tasks  # heavy: import at run time only
 
@@ -68,7 +71,7 @@ def build_onboarding_dag(tenant: TenantConfig) -> None:
             params={"note": Param("", type="string", description="Why (kept with the decision)")},
         )
 
-        @task
+        @task(**task_retry_args())
         def decide(**context: Any) -> dict[str, Any]:
             from dibs_fortnox.onboarding import tasks  # heavy: import at run time only
 

@@ -44,6 +44,45 @@ class ApprovalConfig:
     tenant_emails: dict[str, str]
     host: str = "127.0.0.1"
     port: int = 0
+    # How long a press of OK waits for the approval task to start: the e-mail goes out at
+    # the end of the task before it, so a quick merchant can be a few seconds early.
+    wait_for_task_s: float = 60.0
+    # Seconds between the task waiting for input and our answer (see _wait_until_parked).
+    settle_s: float = 5.0
+
+
+class ApprovalNotReady(LinkRefused):
+    """The onboarding run has no approval waiting yet (or any more); the link stays usable."""
+
+
+def _wait_until_parked(
+    config: ApprovalConfig, ti_url: str, headers: dict[str, str], dag_id: str
+) -> None:
+    """Wait until the approval task waits for input, and a moment longer.
+
+    The e-mail goes out at the end of the task before the approval, so a quick merchant can
+    press OK before the approval task has asked (404). And in Airflow 3.3 an answer given
+    within about a second of the task parking itself races the scheduler: it re-queues the
+    resumed task before it has read the parked worker's exit, then reads that exit as the
+    task "changed externally" and fails it (scheduler_job_runner.process_executor_events
+    forgives this only while the task is still ``scheduled``). A person never answers that
+    fast; this server could, so it lets the scheduler settle first.
+    """
+    deadline = time.monotonic() + config.wait_for_task_s
+    while True:
+        found = requests.get(ti_url, headers=headers, timeout=30)
+        state = found.json().get("state") if found.status_code == 200 else None
+        if state == "awaiting_input":
+            time.sleep(config.settle_s)
+            return
+        if state in ("success", "failed", "skipped", "upstream_failed", "removed"):
+            return  # over already: the answer itself says so (409)
+        if time.monotonic() >= deadline:
+            raise ApprovalNotReady(
+                f"the onboarding of {dag_id.removeprefix('dibs_fortnox_onboarding__')} is not "
+                "waiting for an OK right now: try the link again in a few minutes"
+            )
+        time.sleep(1)
 
 
 def answer_approval(config: ApprovalConfig, dag_id: str, run_id: str, note: str) -> None:
@@ -58,14 +97,22 @@ def answer_approval(config: ApprovalConfig, dag_id: str, run_id: str, note: str)
     token = login.json()["access_token"]
     path = (
         f"/api/v2/dags/{quote(dag_id, safe='')}/dagRuns/{quote(run_id, safe='')}"
-        "/taskInstances/approval/-1/hitlDetails"
+        "/taskInstances/approval"
     )
+    headers = {"Authorization": f"Bearer {token}"}
+    _wait_until_parked(config, base + path, headers, dag_id)
+    path += "/-1/hitlDetails"
     done = requests.patch(
         base + path,
         json={"chosen_options": ["Approve"], "params_input": {"note": note}},
-        headers={"Authorization": f"Bearer {token}"},
+        headers=headers,
         timeout=30,
     )
+    if done.status_code == 404:
+        raise ApprovalNotReady(
+            f"the onboarding of {dag_id.removeprefix('dibs_fortnox_onboarding__')} is not "
+            "waiting for an OK right now: try the link again in a few minutes"
+        )
     if done.status_code == 409:
         raise LinkRefused("this onboarding was already answered (in Airflow or by another link)")
     done.raise_for_status()
@@ -81,12 +128,16 @@ def approve(config: ApprovalConfig, token: str) -> str:
     if not config.records.use_link(claims.link_id, claims.tenant):
         raise LinkRefused("this approval link was already used")
     who = config.tenant_emails.get(claims.tenant, "the merchant")
-    answer_approval(
-        config,
-        f"dibs_fortnox_onboarding__{claims.tenant}",
-        claims.run_id,
-        f"approved by {who} through the link in the onboarding e-mail",
-    )
+    try:
+        answer_approval(
+            config,
+            f"dibs_fortnox_onboarding__{claims.tenant}",
+            claims.run_id,
+            f"approved by {who} through the link in the onboarding e-mail",
+        )
+    except (ApprovalNotReady, requests.RequestException):
+        config.records.release_link(claims.link_id)  # not answered: the link still works
+        raise
     return "Tack! Godkänt. Testdokumenten återförs och bokföringen startar."
 
 
@@ -134,6 +185,9 @@ def _handler(config: ApprovalConfig) -> type[BaseHTTPRequestHandler]:
             token = (fields.get("token") or [""])[0]
             try:
                 message = approve(config, token)
+            except ApprovalNotReady as early:
+                self._send(503, _page("Försök igen", str(early)))
+                return
             except LinkRefused as refused:
                 self._send(400, _page("Länken fungerar inte", str(refused)))
                 return

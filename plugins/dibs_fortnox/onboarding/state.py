@@ -111,6 +111,12 @@ class OnboardingRecords:
             return False
         return True
 
+    def release_link(self, link_id: str) -> None:
+        """Make a link usable again: its approval did not reach Airflow (the merchant may
+        press OK again; Airflow itself refuses a second answer with 409)."""
+        with self._engine.begin() as conn:
+            conn.execute(sa.delete(onboarding_links).where(onboarding_links.c.link_id == link_id))
+
     def first_alert(self, tenant: str, kind: str, key: str) -> bool:
         """Note an alert about to be sent; False when the same alert was sent already."""
         try:
@@ -123,3 +129,12 @@ class OnboardingRecords:
         except sa.exc.IntegrityError:
             return False
         return True
+
+    def forget_alert(self, tenant: str, kind: str, key: str) -> None:
+        """Undo ``first_alert`` when the alert could not be sent (the next check tries again)."""
+        with self._engine.begin() as conn:
+            conn.execute(
+                sa.delete(alerts).where(
+                    alerts.c.tenant == tenant, alerts.c.kind == kind, alerts.c.key == key[:250]
+                )
+            )
