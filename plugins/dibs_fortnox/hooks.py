@@ -57,6 +57,25 @@ def connection_of(hook: HttpHook, conn_id: str, what: str, example: str) -> Conn
         ) from None
 
 
+def test_key_problem(key: str, conn_id: str, tenant: str) -> str | None:
+    """Why ``key`` may not book (a Nets *test* key); None for anything else.
+
+    Nets Easy keys say what they are (``test-secret-key-…`` / ``live-secret-key-…``,
+    reference/nets-easy-api.md). A test key talks to the test environment, whose payouts are not
+    the merchant's money: booking them in the real Fortnox would be wrong, so it is
+    refused before any call, with the connection to change named.
+    """
+    if not key.strip().lower().startswith("test-secret-key"):
+        return None
+    return (
+        f"tenant {tenant}: Airflow connection '{conn_id}' holds a Nets Easy *test* key "
+        "(test-secret-key-…): booking needs the live key. Put the live secret key (Nets Easy "
+        "portal → Company → Integration → live-secret-key-…) in the connection's password, "
+        f"e.g. `airflow connections delete {conn_id}` and add it again with "
+        '--conn-password "$NETS_LIVE_KEY"'
+    )
+
+
 class NetsEasyHook(HttpHook):
     """Builds a ``NetsClient`` from an Airflow connection."""
 
@@ -76,6 +95,9 @@ class NetsEasyHook(HttpHook):
                 f"Airflow connection '{self.nets_conn_id}' has no password: put the Nets Easy "
                 "secret key (live-secret-key-...) in the connection's password field"
             )
+        refused = test_key_problem(conn.password, self.nets_conn_id, tenant)
+        if refused:
+            raise ConfigError(refused)
         url = base_url(conn.host, conn.schema, conn.port, NETS_DEFAULT_HOST)
         return NetsClient(url, conn.password, payment_cache=payment_cache, tenant=tenant)
 

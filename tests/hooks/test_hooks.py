@@ -37,6 +37,21 @@ def test_nets_hook_without_password_names_the_connection(monkeypatch: pytest.Mon
         NetsEasyHook("nets_t").client("t")
 
 
+def test_nets_hook_refuses_a_test_key_naming_the_connection_and_fix(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    key = "test-secret-key-" + "ab" * 16
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_NETS_T",
+        json.dumps({"conn_type": "http", "host": "http://127.0.0.1:9", "password": key}),
+    )
+    with pytest.raises(ConfigError) as refused:
+        NetsEasyHook("nets_t").client("t")
+    message = str(refused.value)
+    assert "tenant t" in message and "'nets_t'" in message and "*test* key" in message
+    assert "live-secret-key-" in message and key not in message
+
+
 def test_fortnox_hook_needs_tenant_id(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(
         "AIRFLOW_CONN_FORTNOX_T",

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
+import pytest
+
+from dibs_fortnox.hooks import NetsEasyHook
 from dibs_fortnox.onboarding.checks import CheckResult, run_checks
 from dibs_fortnox.sandbox.faults import FaultRule
 from tests.onboarding.world import TODAY, OnboardingWorld, onboarding_world
@@ -100,3 +104,21 @@ def test_nets_key_that_does_not_answer(world: OnboardingWorld) -> None:
     found = failures(world, key="live-secret-key-" + "ff" * 16)
     assert list(found) == ["nets"]
     assert "nets_acme" in found["nets"].fix
+
+
+def test_nets_test_key_is_refused_with_the_connection_and_fix(
+    world: OnboardingWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Through the hook, as in Airflow: the test key never reaches Nets."""
+    key = "test-secret-key-" + "0a" * 16
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_NETS_ACME",
+        json.dumps({"conn_type": "http", "host": world.nets_server.url, "password": key}),
+    )
+    results = run_checks(
+        world.tenant, world.fortnox(), lambda: NetsEasyHook("nets_acme").client("acme"), TODAY
+    )
+    (nets,) = [r for r in results if not r.ok]
+    assert nets.name == "nets"
+    assert "'nets_acme' holds a Nets Easy *test* key" in nets.message
+    assert "live secret key" in nets.fix and key not in nets.message + nets.fix

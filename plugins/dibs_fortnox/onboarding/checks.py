@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from dibs_fortnox.errors import ApiError, AuthFailed, DibsFortnoxError
+from dibs_fortnox.errors import ApiError, AuthFailed, ConfigError, DibsFortnoxError
 from dibs_fortnox.fortnox.client import FortnoxClient
 from dibs_fortnox.nets.client import NetsClient
 from dibs_fortnox.pipeline.preflight import (
@@ -260,6 +260,14 @@ def check_nets(
     """The Nets key is a live key and the Reporting API answers with it."""
     try:
         nets = nets_factory()
+    except ConfigError as exc:  # no key, or a test key: the message names the connection
+        return _fail(
+            "nets",
+            str(exc),
+            f"put the live secret key (Nets Easy portal → Company → Integration → "
+            f"live-secret-key-…) in the Airflow connection '{tenant.nets_conn_id}'",
+        )
+    try:
         nets.list_payouts(today - timedelta(days=1), today)
     except DibsFortnoxError as exc:
         return _fail(
