@@ -185,7 +185,8 @@ class FortnoxClient:
 
     def create_mode_of_payment(self, code: str, account: int, description: str) -> Json:
         """Create a mode of payment (betalsätt) booking to ``account`` (sent once)."""
-        mode = {"Code": code, "Description": description, "AccountNumber": account}
+        # The OpenAPI schema types AccountNumber as a string.
+        mode = {"Code": code, "Description": description, "AccountNumber": str(account)}
         body = {"ModeOfPayment": mode}
         return self._call(
             "POST", "/3/modesofpayments", "create_mode_of_payment", "ModeOfPayment", body=body

@@ -88,6 +88,9 @@ class TokenStore:
         with self._lock:
             if client_id not in self._clients:
                 raise KeyError(f"unknown client {client_id}")
+            # An administrator's approval on the consent page (account_type=service) is also
+            # the company's consent: client credentials work for it from now on (§1.4).
+            self._clients[client_id].tenants.add(tenant_id)
             code = secrets.token_urlsafe(16)
             self._codes[code] = Grant(client_id, tenant_id, self.clock() + CODE_LIFETIME_S)
             return code
