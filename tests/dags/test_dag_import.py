@@ -32,7 +32,8 @@ def dagbag() -> DagBag:
 def test_sample_config_imports_without_errors() -> None:
     bag = dagbag()
     assert bag.import_errors == {}
-    assert sorted(bag.dag_ids) == ["dibs_fortnox__demo"]  # the demo skips onboarding
+    # the demo skips onboarding; the deadline DAG watches every tenant
+    assert sorted(bag.dag_ids) == ["dibs_fortnox__demo", "dibs_fortnox_deadline"]
 
 
 def test_tenant_dag_shape() -> None:
@@ -77,6 +78,7 @@ def test_broken_tenant_keeps_the_other_dags(
     assert sorted(bag.dag_ids) == [
         "dibs_fortnox__acme",
         "dibs_fortnox__zeta",
+        "dibs_fortnox_deadline",
         "dibs_fortnox_onboarding__acme",
         "dibs_fortnox_onboarding__zeta",
     ]
@@ -101,13 +103,13 @@ def test_impossible_date_keeps_the_other_dags(
     assert sorted(bag.dag_ids) == [
         "dibs_fortnox__acme",
         "dibs_fortnox__zeta",
+        "dibs_fortnox_deadline",
         "dibs_fortnox_onboarding__acme",
         "dibs_fortnox_onboarding__zeta",
     ]
     [(file, error)] = bag.import_errors.items()
     assert file.endswith("tenants_config_check.py")
     assert f"{path}:12: tenant 'broken': start_date:" in error and "2026-13-01" in error
-
 
 
 def test_onboarding_dag_runs_by_itself_and_waits_for_a_person(

@@ -184,3 +184,25 @@ def notify_problem_day(tenant_id: str, context: Mapping[str, Any]) -> None:
         log.warning("tenant %s, day %s %s: nobody to notify", tenant.id, day, status)
         return
     mail.send(mail.problem_day_mail(tenant, tuple(to), day, error, status, _run_link(context)))
+
+
+def check_deadlines(context: Mapping[str, Any]) -> list[str]:
+    """The hourly deadline DAG's task: alert every tenant day not booked by its hour."""
+    from dibs_fortnox.onboarding.deadline import alert_unbooked
+
+    try:
+        team = mail.data_team()
+    except AirflowNotFoundException:
+        log.warning("no SMTP connection %s: late days cannot be e-mailed", mail.smtp_conn_id())
+        return []
+    ledger, records = _records()
+    try:
+        late = alert_unbooked(
+            load_tenants().tenants, ledger, records, ledger.now(), mail.send, team
+        )
+    finally:
+        ledger.close()
+    for day in late:
+        log.warning("tenant %s: day %s not booked by %s:00: %s", day.tenant.id, day.day,
+                    day.tenant.booked_by_hour, day.reason)  # fmt: skip
+    return [f"{day.tenant.id} {day.day.isoformat()}" for day in late]
