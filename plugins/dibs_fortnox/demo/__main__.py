@@ -20,6 +20,7 @@ from pathlib import Path
 import yaml
 
 from dibs_fortnox.demo.environment import VAR, Sandbox, airflow_env, fresh_dir, start_sandbox
+from dibs_fortnox.demo.onboarding import show_onboarding_mail
 from dibs_fortnox.demo.report import fortnox_writes, gather_report
 from dibs_fortnox.demo.stack import AirflowStack, DayRun, stack_env
 from dibs_fortnox.schedule import TIMEZONE
@@ -70,6 +71,20 @@ def book_days(
     return [{"day": d.isoformat(), "state": r.state, "run_id": r.run_id} for d, r in runs.items()]
 
 
+def print_onboarding_mail(tenant: TenantConfig, sandbox: Sandbox, folder: Path) -> None:
+    """What the merchant gets at onboarding (docs/onboarding.md), then reversed to zero."""
+    print("Onboarding: checks, TEST invoice and voucher, e-mail over SMTP ...", flush=True)
+    shown = show_onboarding_mail(tenant, sandbox, folder, datetime.now(TIMEZONE).date())
+    rule = "-" * 72
+    print(f"{rule}\nSubject: {shown.subject}\n\n{shown.text.strip()}\n{rule}")
+    zero = "every account back at zero" if shown.reversed_to_zero else "NOT back at zero"
+    print(
+        f"  kept by the sandbox SMTP server: {shown.eml.relative_to(VAR.parent)}; TEST "
+        f"documents reversed ({zero})",
+        flush=True,
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tenant", default="demo")
@@ -93,6 +108,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args.standalone:
         env["DIBS_FORTNOX_TENANTS"] = str(root / "tenants.yaml")
     try:
+        if not args.standalone:
+            print_onboarding_mail(tenant, sandbox, root / "mail")
         print("Preparing Airflow (SQLite metadata under var/demo) ...", flush=True)
         _airflow(env, "db", "migrate", log=log)
         if args.standalone:

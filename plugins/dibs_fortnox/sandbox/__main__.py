@@ -1,4 +1,4 @@
-"""``python -m dibs_fortnox.sandbox`` (``make sandbox``): both emulators on 127.0.0.1.
+"""``python -m dibs_fortnox.sandbox`` (``make sandbox``): both emulators and a mail server.
 
 Serves the demo scenario from the Nets Easy emulator and the demo company from the Fortnox
 emulator until Ctrl-C or SIGTERM (exit 0), so a developer can point the pipeline, a REPL or
@@ -27,6 +27,7 @@ from types import FrameType
 from typing import Any
 
 from dibs_fortnox.sandbox.fortnox import FortnoxApp, demo_company
+from dibs_fortnox.sandbox.mail import MailSandbox
 from dibs_fortnox.sandbox.nets import NetsApp
 from dibs_fortnox.sandbox.scenario import ScenarioConfig, generate
 from dibs_fortnox.sandbox.server import SandboxServer
@@ -56,6 +57,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--ready-file", type=Path, default=None, help="written once both servers listen"
     )
+    parser.add_argument("--smtp-port", type=int, default=8025, help="mail server; 0 picks one")
+    parser.add_argument(
+        "--mail-dir", type=Path, default=Path("var/sandbox/mail"),
+        help="every received mail is kept here as NNNN.eml",
+    )  # fmt: skip
     return parser.parse_args(argv)
 
 
@@ -104,6 +110,13 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)  # fmt: skip
         return 1
 
+    # The onboarding e-mails and the failed-day alerts go over SMTP (an Airflow SMTP
+    # connection); pointed here, they are kept as files a person can open.
+    try:
+        mailbox = MailSandbox(port=args.smtp_port, folder=args.mail_dir).start()
+    except (OSError, RuntimeError):  # the port is taken (another sandbox?): take any free one
+        mailbox = MailSandbox(port=0, folder=args.mail_dir).start()
+
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -117,6 +130,7 @@ def main(argv: list[str] | None = None) -> int:
                 args.connections_file,
                 {
                     "nets": {"base_url": nets.url, "secret_key": scenario.secret_key},
+                    "smtp": {"host": "127.0.0.1", "port": mailbox.port},
                     "fortnox": {
                         "base_url": fortnox.url,
                         "token_url": fortnox.url + "/oauth-v1/token",
@@ -131,6 +145,12 @@ def main(argv: list[str] | None = None) -> int:
               f"{len(scenario.payouts)} payouts {days[0]} .. {days[-1]})" if days else
               f"Nets Easy emulator: {nets.url}  (no payouts)")  # fmt: skip
         print(f"Fortnox emulator:   {fortnox.url}  (tenant {TENANT_ID!r}, client {CLIENT_ID!r})")
+        print(f"SMTP server:        127.0.0.1:{mailbox.port}  (keeps every mail as "
+              f"{args.mail_dir}/NNNN.eml)")  # fmt: skip
+        extra = {"from_email": "dibs-fortnox@sandbox.example", "disable_tls": True,
+                 "disable_ssl": True, "data_team_email": "data@sandbox.example"}  # fmt: skip
+        smtp = {"conn_type": "smtp", "host": "127.0.0.1", "port": mailbox.port, "extra": extra}
+        print(f"  Airflow: AIRFLOW_CONN_DIBS_FORTNOX_SMTP='{json.dumps(smtp)}'")
         if args.connections_file:
             print(f"Connection values (secrets): {args.connections_file}")
         print("Ctrl-C stops.", flush=True)
@@ -141,6 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         nets.stop()
         fortnox.stop()
+        mailbox.stop()
     print("Sandbox stopped.", flush=True)
     return 0
 
