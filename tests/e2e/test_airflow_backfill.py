@@ -14,6 +14,7 @@ cleared, exactly as an operator would retrigger it.
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -26,7 +27,7 @@ import pytest
 
 from dibs_fortnox.demo.environment import Sandbox, airflow_env, start_sandbox
 from dibs_fortnox.demo.report import fortnox_writes
-from dibs_fortnox.demo.stack import AirflowStack, DayRun, StackError, stack_env
+from dibs_fortnox.demo.stack import AirflowStack, DayRun, stack_env
 from dibs_fortnox.fortnox.auth import ClientCredentials
 from dibs_fortnox.fortnox.client import FortnoxClient
 from dibs_fortnox.ledger import Ledger
@@ -56,6 +57,7 @@ tenants:
     nets_conn_id: nets_bf
     fortnox_conn_id: fortnox_bf
     paused: true
+    onboarding: skip  # onboarding has its own end-to-end test (test_onboarding.py)
     accounts: {{sales_se: 3001, sales_eu: 3106, sales_non_eu: 3105,
                receivable: 1516, bank: 1930, fees: 6040}}
 """
@@ -66,12 +68,23 @@ def fingerprint(app: FortnoxApp, tenant: str) -> dict[str, Any]:
     """Everything Fortnox holds for the tenant, with Fortnox's own numbering left out
     (concurrent runs number documents in another order) and links kept by reference."""
     docs = app.documents(tenant)
-    ref_of = {
-        str(i["DocumentNumber"]): i.get("ExternalInvoiceReference1") for i in docs["invoices"]
-    }
+    ref_of = {str(i["DocumentNumber"]): i["ExternalInvoiceReference1"] for i in docs["invoices"]}
+    invoice_of_payment = {str(p["Number"]): str(p["InvoiceNumber"]) for p in docs["payments"]}
+
+    def about(item: dict[str, Any]) -> str | None:
+        """The Nets reference a voucher Fortnox made for an invoice or payment is about."""
+        number = str(item.get("ReferenceNumber") or "")
+        if item.get("ReferenceType") == "INVOICE":
+            return ref_of.get(number)
+        if item.get("ReferenceType") == "INVOICEPAYMENT":
+            return ref_of.get(invoice_of_payment.get(number, ""))
+        return None
 
     def clean(item: dict[str, Any]) -> str:
         out = {k: v for k, v in item.items() if k not in NUMBERS}
+        if (ref := about(item)) is not None:  # "Kundfaktura 12 ...": Fortnox's own numbers
+            out["ReferenceNumber"] = ref
+            out["Description"] = re.sub(r"\d+", "#", str(out.get("Description", "")))
         if out.get("CreditInvoiceReference") not in (None, "", 0, "0"):
             out["CreditInvoiceReference"] = ref_of[str(out["CreditInvoiceReference"])]
         if "InvoiceNumber" in out:
@@ -172,7 +185,7 @@ def booked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Booked]:
         env |= {"DIBS_FORTNOX_TENANTS": str(tenants_file), "DIBS_FORTNOX_RETRY_DELAY_SECONDS": "1"}
         env = stack_env(env)
         stack = AirflowStack(env, root / "logs")
-        stack.airflow("db", "migrate")
+        stack.migrate()
         with stack:
             stack.wait_for_dag(DAG_ID)
             stack.backfill(DAG_ID, days[0], days[-1])  # Airflow's defaults otherwise
@@ -254,11 +267,9 @@ def test_second_backfill_sends_no_write(booked: Booked, behavior: str) -> None:
     stack = booked.stack
     writes = fortnox_writes(booked.sandbox)
     started = time.time()
-    try:
-        stack.backfill(DAG_ID, booked.days[0], booked.days[-1], "--reprocess-behavior", behavior)
-    except StackError as refused:
-        assert behavior != "completed", refused  # nothing to re-run: Airflow says so
+    stack.backfill(DAG_ID, booked.days[0], booked.days[-1], "--reprocess-behavior", behavior)
     runs = stack.wait_for_days(DAG_ID, booked.days, since=started if behavior == "completed" else 0)
+    stack.wait_for_no_backfill(DAG_ID)  # Airflow counts it complete: nothing left to run
     assert {run.state for run in runs.values()} == {"success"}
     assert fortnox_writes(booked.sandbox) == writes
     assert fingerprint(booked.sandbox.fortnox_app, "bf") == booked.reference

@@ -20,6 +20,7 @@ import os
 import secrets
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -75,6 +76,9 @@ def stack_env(env: dict[str, str]) -> dict[str, str]:
         "AIRFLOW__API__HOST": "127.0.0.1",
         "AIRFLOW__API__PORT": str(port),
         "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_hex(16),
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONNECT_ARGS": (
+            "dibs_fortnox.demo.sqlite_metadata.CONNECT_ARGS"
+        ),
         # The LocalExecutor's log server: its own port, so two stacks can run side by side.
         "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
         "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
@@ -139,6 +143,15 @@ class AirflowStack:
                 proc.wait()
         self.procs.clear()
 
+    def migrate(self) -> None:
+        """Create or upgrade Airflow's metadata database; SQLite goes to WAL mode, so that
+        reading it (as the UI and these waits do) never blocks a writer."""
+        self.airflow("db", "migrate")
+        url = sa.make_url(self.metadata_url)
+        if url.get_backend_name() == "sqlite" and url.database:
+            with sqlite3.connect(url.database) as conn:
+                conn.execute("PRAGMA journal_mode=WAL")
+
     def check_alive(self) -> None:
         dead = [name for name, proc in self.procs.items() if proc.poll() is not None]
         if dead:
@@ -192,14 +205,31 @@ class AirflowStack:
         """``airflow backfill create`` over the payout days ``first``..``last`` (inclusive).
 
         ``--to-date`` is read as midnight UTC, before the last day's 06:00 Stockholm logical
-        date, so the day after ``last`` is passed (docs/backfill.md).
+        date, so the day after ``last`` is passed (docs/backfill.md). Airflow allows one
+        running backfill per DAG and marks one complete only on its next 30-second check,
+        so this waits for the previous one first, as an operator would.
         """
+        self.wait_for_no_backfill(dag_id)
         return self.airflow(
             "backfill", "create", "--dag-id", dag_id,
             "--from-date", first.isoformat(),
             "--to-date", (last + timedelta(days=1)).isoformat(),
             *extra,
         )  # fmt: skip
+
+    def wait_for_no_backfill(self, dag_id: str, timeout_s: float = 180) -> None:
+        """Wait until no backfill of the DAG is still running."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            self.check_alive()
+            active = self._query(
+                "SELECT count(*) FROM backfill WHERE dag_id = :d AND completed_at IS NULL",
+                d=dag_id,
+            )
+            if active and not active[0][0]:
+                return
+            time.sleep(2)
+        raise StackError(f"{dag_id}: a backfill is still running after {timeout_s:.0f} s")
 
     def day_runs(self, dag_id: str) -> dict[date, DayRun]:
         """The latest run of every payout day of the DAG (by logical date, Stockholm)."""
