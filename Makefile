@@ -11,7 +11,7 @@ export PYTHONPATH := $(CURDIR)/plugins
 help:
 	@echo "make demo      sandbox + Airflow + a 14-day backfill of the demo tenant, then a summary"
 	@echo "make test      the whole test suite (starts what it needs on 127.0.0.1)"
-	@echo "make sandbox   the Nets Easy and Fortnox emulators on 127.0.0.1 (Ctrl-C stops)"
+	@echo "make sandbox   the Nets Easy and Fortnox emulators and an SMTP server on 127.0.0.1 (Ctrl-C stops)"
 	@echo "make airflow   the Airflow UI (airflow standalone) against the same sandbox"
 	@echo "make bench     benchmarks (see BENCHMARKS.md)"
 

@@ -11,6 +11,7 @@ summary a bookkeeper reads.
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import time
@@ -20,7 +21,7 @@ from pathlib import Path
 import yaml
 
 from dibs_fortnox.demo.environment import VAR, Sandbox, airflow_env, fresh_dir, start_sandbox
-from dibs_fortnox.demo.onboarding import show_onboarding_mail
+from dibs_fortnox.demo.onboarding import quiet, show_onboarding_mail
 from dibs_fortnox.demo.report import fortnox_writes, gather_report
 from dibs_fortnox.demo.stack import AirflowStack, DayRun, stack_env
 from dibs_fortnox.schedule import TIMEZONE
@@ -74,12 +75,13 @@ def book_days(
 def print_onboarding_mail(tenant: TenantConfig, sandbox: Sandbox, folder: Path) -> None:
     """What the merchant gets at onboarding (docs/onboarding.md), then reversed to zero."""
     print("Onboarding: checks, TEST invoice and voucher, e-mail over SMTP ...", flush=True)
-    shown = show_onboarding_mail(tenant, sandbox, folder, datetime.now(TIMEZONE).date())
+    with quiet("mail.log", "dibs_fortnox.http"):
+        shown = show_onboarding_mail(tenant, sandbox, folder, datetime.now(TIMEZONE).date())
     rule = "-" * 72
     print(f"{rule}\nSubject: {shown.subject}\n\n{shown.text.strip()}\n{rule}")
     zero = "every account back at zero" if shown.reversed_to_zero else "NOT back at zero"
     print(
-        f"  kept by the sandbox SMTP server: {shown.eml.relative_to(VAR.parent)}; TEST "
+        f"  kept by the sandbox SMTP server: {os.path.relpath(shown.eml)}; TEST "
         f"documents reversed ({zero})",
         flush=True,
     )
@@ -127,7 +129,9 @@ def main(argv: list[str] | None = None) -> int:
             f"{logs.relative_to(VAR.parent)}) ...",
             flush=True,
         )
-        with AirflowStack(stack_env(env), logs) as stack:
+        stack = AirflowStack(stack_env(env), logs)
+        stack.migrate()  # WAL mode: our polling never blocks Airflow's writers
+        with stack:
             stack.wait_for_dag(tenant.dag_id)
             started = time.monotonic()
             print(

@@ -13,8 +13,13 @@ human-in-the-loop task and the signed link, is what ``tests/e2e/test_onboarding.
 
 from __future__ import annotations
 
+import html
 import json
+import logging
 import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -78,4 +83,20 @@ def show_onboarding_mail(
     if docs is not None:
         reverse_test_documents(fortnox, tenant, docs)
     balance = sandbox.fortnox_app.trial_balance(tenant.id)
-    return OnboardingShown(got.subject, got.text, folder / "0001.eml", not any(balance.values()))
+    # The mail is HTML (Airflow's SMTP hook sends HTML); a terminal wants its text.
+    text = html.unescape(re.sub(r"<[^>]+>", "", got.text))
+    return OnboardingShown(got.subject, text, folder / "0001.eml", not any(balance.values()))
+
+
+@contextmanager
+def quiet(*names: str) -> Iterator[None]:
+    """Silence the SMTP server's and the HTTP client's INFO lines while the mail is shown."""
+    loggers = [logging.getLogger(name) for name in names]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
