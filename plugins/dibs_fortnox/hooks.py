@@ -134,5 +134,8 @@ class FortnoxHook(HttpHook):
             str(extra["tenant_id"]),
             str(extra.get("auth_url") or FORTNOX_DEFAULT_AUTH).rstrip("/"),
             conn_hint=f"Airflow connection '{self.fortnox_conn_id}'",
+            # An invalid_grant is a person's job, not a retry: the day fails at once and the
+            # failure e-mail names this command (docs/troubleshooting.md, "Onboarding").
+            reconnect_hint=f"python -m dibs_fortnox.onboarding.connect --tenant {tenant}",
         )
         return FortnoxClient(url, auth, tenant=tenant, limiter=limiter)

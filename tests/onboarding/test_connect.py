@@ -162,3 +162,28 @@ def test_create_mode_of_payment_when_missing(
     assert world.company.modes_of_payment[TENANT.mode_of_payment] == 1516
     assert connect.main(["--tenant", "acme", "--create-mode-of-payment"], say=lines.append) == 0
     assert "already there" in lines[-1]
+
+
+def test_a_revoked_consent_asks_to_reconnect_this_tenant_and_is_not_retried(
+    unconnected: OnboardingWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Fortnox's invalid_grant fails the day at once (no retry loop) and names the command;
+    the day's failure e-mail carries this message to the data team."""
+    from dibs_fortnox.errors import AuthFailed, Transient
+    from dibs_fortnox.hooks import FortnoxHook
+
+    url = unconnected.fortnox_server.url
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_FORTNOX_ACME",
+        json.dumps({"conn_type": "http", "host": url, "login": "acme-client", "password": SECRET,
+                    "extra": {"auth_url": url, "tenant_id": "acme"}}),
+    )  # fmt: skip
+    client = FortnoxHook("fortnox_acme").client("acme")
+    with pytest.raises(AuthFailed) as refused:
+        client.company_information()
+    assert not isinstance(refused.value, Transient)
+    message = str(refused.value)
+    assert "reconnect this tenant: python -m dibs_fortnox.onboarding.connect --tenant acme" in (
+        message
+    )
+    assert SECRET not in message

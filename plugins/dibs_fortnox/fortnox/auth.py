@@ -78,6 +78,8 @@ class ClientCredentials:
         retry: retry policy for the token call; ``RetryPolicy()`` when None.
         conn_hint: how the person reading an error finds the credentials (e.g. the
             Airflow connection id).
+        reconnect_hint: the command that gives the consent again, named when Fortnox says
+            the tenant's consent is missing or revoked (empty: none is named).
     """
 
     def __init__(
@@ -92,6 +94,7 @@ class ClientCredentials:
         margin_s: float = 60.0,
         retry: RetryPolicy | None = None,
         conn_hint: str = "the Airflow connection",
+        reconnect_hint: str = "",
     ) -> None:
         if not (client_id and client_secret and tenant_id):
             raise ConfigError(
@@ -105,6 +108,7 @@ class ClientCredentials:
         self._clock = clock
         self.margin_s = margin_s
         self.conn_hint = conn_hint
+        self.reconnect_hint = reconnect_hint
         self._basic = base64.b64encode(f"{client_id}:{client_secret}".encode()).decode("ascii")
         self._http = JsonHttp(
             self.auth_url,
@@ -181,6 +185,11 @@ class ClientCredentials:
                 f"Fortnox tenant {self.tenant_id} has not given this integration access "
                 "(no consent, or it was revoked): a Fortnox administrator of the company must "
                 "activate the integration again"
+                + (
+                    f" (reconnect this tenant: {self.reconnect_hint})"
+                    if self.reconnect_hint
+                    else ""
+                )
             )
         else:
             detail = (
