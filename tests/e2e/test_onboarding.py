@@ -132,6 +132,14 @@ def test_a_new_tenant_is_onboarded_approved_by_link_and_then_books(tmp_path: Pat
                 assert balance and set(balance.values()) == {0}
 
                 runs = stack.wait_for_days("dibs_fortnox__onb", [start], timeout_s=600)
+                # While it waited, the daily DAG said why in one line (extract's task log).
+                waited = [
+                    line
+                    for log in home.glob("logs/dag_id=dibs_fortnox__onb/**/task_id=extract/*.log")
+                    for line in log.read_text().splitlines()
+                    if "tenant onb is not onboarded yet (onboarding" in line
+                ]
+                assert waited, "extract never logged why it waited"
                 assert runs[start].state == "success"
                 assert len(sandbox.fortnox_app.documents("onb")["invoices"]) > 2
                 print(f"\npicked up and e-mailed {picked_up_s:.0f} s after the tenant was added")
