@@ -63,6 +63,7 @@ def _approve_in_browser(world: OnboardingWorld, lines: list[str], paste: bool = 
     code = world.fortnox_app.issue_authorization_code(query["client_id"], "acme")
     back = f"{query['redirect_uri']}?code={code}&state={query['state']}"
     if not paste:
+        assert urlparse(query["redirect_uri"]).port not in (None, 0, 80)  # :0 = a free port
         assert requests.get(back, timeout=10).status_code == 200
     return back
 

@@ -434,7 +434,8 @@ def _consent(
             raise ConnectError(
                 f"the callback listens on 127.0.0.1 only, not {wanted.hostname}: use --paste"
             )
-        with Callback(wanted.port or 80, state, wanted.path or "/callback") as callback:
+        port = wanted.port if wanted.port is not None else 80  # :0 picks a free port
+        with Callback(port, state, wanted.path or "/callback") as callback:
             tenant_id = connect(
                 tenant,
                 integration,
