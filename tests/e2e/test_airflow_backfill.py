@@ -231,7 +231,7 @@ def test_clearing_the_failed_day_books_it_and_changes_nothing_else(booked: Booke
     stack, day = booked.stack, booked.failed_day
     before = fingerprint(booked.sandbox.fortnox_app, "bf")
     started = time.time()
-    stack.airflow(
+    stack.airflow_alone(
         "tasks", "clear", DAG_ID, "--only-failed", "--yes",
         "--start-date", day.isoformat(), "--end-date", (day + timedelta(days=1)).isoformat(),
     )  # fmt: skip
@@ -253,7 +253,7 @@ def test_clearing_a_booked_day_sends_no_write(booked: Booked) -> None:
     stack, day = booked.stack, booked.days[3]
     writes = fortnox_writes(booked.sandbox)
     started = time.time()
-    stack.airflow(
+    stack.airflow_alone(
         "tasks", "clear", DAG_ID, "--yes",
         "--start-date", day.isoformat(), "--end-date", (day + timedelta(days=1)).isoformat(),
     )  # fmt: skip
