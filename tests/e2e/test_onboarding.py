@@ -92,7 +92,7 @@ def test_a_new_tenant_is_onboarded_approved_by_link_and_then_books(tmp_path: Pat
                            {"onb": tenant.email}, port=link_port)
         ).start()  # fmt: skip
         try:
-            AirflowStack(env, logs=tmp_path / "logs").airflow("db", "migrate")
+            AirflowStack(env, logs=tmp_path / "logs").migrate()  # SQLite in WAL mode
             with AirflowStack(env, logs=tmp_path / "logs") as stack:
                 # A task the scheduler queues before the api-server answers dies at its start
                 # (the execution API times out): add the tenant to a running Airflow.
