@@ -11,6 +11,12 @@ user it signs in as is a dedicated service user; its password comes from the cal
 
 Example:
     >>> server = ApprovalServer(config).start()          # doctest: +SKIP
+
+Run it as a service (behind the company's HTTPS proxy, whose public URL is the ``host`` of
+the ``dibs_fortnox_approval`` connection)::
+
+    DIBS_FORTNOX_APPROVER_USER=approver DIBS_FORTNOX_APPROVER_PASSWORD=... \
+        python -m dibs_fortnox.onboarding.approve --port 8090 --airflow-url http://airflow:8080
 """
 
 from __future__ import annotations
@@ -221,3 +227,68 @@ class ApprovalServer:
     def stop(self) -> None:
         self._httpd.shutdown()
         self._httpd.server_close()
+
+
+def config_from_environment(host: str, port: int, airflow_url: str) -> ApprovalConfig:
+    """Build the server's settings the way the workers find theirs: the signing key from the
+    ``dibs_fortnox_approval`` Airflow connection (any secrets backend), the service user's
+    credentials from the environment (never from the command line), tenants and the state
+    database from ``DIBS_FORTNOX_TENANTS`` and ``DIBS_FORTNOX_DB_URL``."""
+    import os
+
+    from airflow.sdk.bases.hook import BaseHook
+
+    from dibs_fortnox.errors import ConfigError
+    from dibs_fortnox.ledger import Ledger
+    from dibs_fortnox.onboarding.tasks import APPROVAL_CONN
+    from dibs_fortnox.tenants import load_tenants
+
+    user = os.environ.get("DIBS_FORTNOX_APPROVER_USER", "")
+    password = os.environ.get("DIBS_FORTNOX_APPROVER_PASSWORD", "")
+    if not (user and password):
+        raise ConfigError(
+            "set DIBS_FORTNOX_APPROVER_USER and DIBS_FORTNOX_APPROVER_PASSWORD to the Airflow "
+            "user the link server answers approvals as (docs/onboarding.md)"
+        )
+    key = BaseHook.get_connection(APPROVAL_CONN).password or ""
+    if not key:
+        raise ConfigError(
+            f"Airflow connection '{APPROVAL_CONN}' has no password: put the link signing key "
+            "there (the same connection the onboarding e-mails are signed with)"
+        )
+    tenants = load_tenants().tenants
+    return ApprovalConfig(
+        signing_key=key.encode(),
+        airflow_url=airflow_url.rstrip("/"),
+        airflow_user=user,
+        airflow_password=password,
+        records=OnboardingRecords(Ledger.from_env().engine),
+        tenant_emails={t.id: t.email for t in tenants},
+        host=host,
+        port=port,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Serve the merchants' approval links until stopped (Ctrl-C, SIGTERM)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m dibs_fortnox.onboarding.approve")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=8090)
+    parser.add_argument("--airflow-url", default="http://127.0.0.1:8080", help="Airflow's API")
+    args = parser.parse_args(argv)
+    server = ApprovalServer(config_from_environment(args.host, args.port, args.airflow_url))
+    print(f"approval links served on {server.url}", flush=True)
+    try:
+        server.start()
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
