@@ -119,7 +119,7 @@ def test_a_new_tenant_is_onboarded_approved_by_link_and_then_books(tmp_path: Pat
                 assert records.get("onb").status == "awaiting_approval"  # opening is not OK
                 token = link.group(0).split("token=", 1)[1]
                 url = f"{links.url}/onboarding/approve"
-                assert requests.post(url, data={"token": token}, timeout=30).status_code == 200
+                assert requests.post(url, data={"token": token}, timeout=120).status_code == 200
                 assert requests.post(url, data={"token": token}, timeout=30).status_code == 400
 
                 deadline = time.monotonic() + 300

@@ -26,6 +26,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, quote, urlparse
@@ -53,12 +54,23 @@ class ApprovalConfig:
     # How long a press of OK waits for the approval task to start: the e-mail goes out at
     # the end of the task before it, so a quick merchant can be a few seconds early.
     wait_for_task_s: float = 60.0
-    # Seconds between the task waiting for input and our answer (see _wait_until_parked).
-    settle_s: float = 5.0
+    # Seconds between the approval task starting to wait for input and our answer (see
+    # _wait_until_parked); generous, because a loaded scheduler reads executor events late.
+    settle_s: float = 20.0
 
 
 class ApprovalNotReady(LinkRefused):
     """The onboarding run has no approval waiting yet (or any more); the link stays usable."""
+
+
+def _parse_time(value: object) -> float | None:
+    """Epoch seconds of an ISO timestamp from Airflow's API; None when absent or unreadable."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
 
 
 def _wait_until_parked(
@@ -79,7 +91,11 @@ def _wait_until_parked(
         found = requests.get(ti_url, headers=headers, timeout=30)
         state = found.json().get("state") if found.status_code == 200 else None
         if state == "awaiting_input":
-            time.sleep(config.settle_s)
+            # Settle relative to when the task started asking: a merchant who clicks minutes
+            # after the e-mail waits not at all, an instant click (a test) waits the rest.
+            started = _parse_time(found.json().get("start_date"))
+            elapsed = time.time() - started if started is not None else 0.0
+            time.sleep(max(0.0, config.settle_s - elapsed))
             return
         if state in ("success", "failed", "skipped", "upstream_failed", "removed"):
             return  # over already: the answer itself says so (409)
