@@ -286,3 +286,21 @@ def test_no_secret_in_airflow_output(booked: Booked) -> None:
     assert "dibs_fortnox.pipeline" in text, "the task output was not captured"
     assert booked.sandbox.nets_secret not in text
     assert booked.sandbox.fortnox_client_secret not in text
+
+
+def test_no_secret_in_the_state_database_or_xcoms(booked: Booked) -> None:
+    """Every byte our database and Airflow's metadata (XComs, task states) hold after 30
+    days, a failure and its retrigger: neither tenant secret may be among them."""
+    home = Path(booked.stack.env["AIRFLOW_HOME"])
+    files = [
+        p for folder in (booked.state_db.parent, home) for p in folder.glob("*.db*") if p.is_file()
+    ]
+    assert any(p.name.startswith("airflow.db") for p in files)
+    assert any(p.name.startswith("state.db") for p in files)
+    secrets = [booked.sandbox.nets_secret, booked.sandbox.fortnox_client_secret]
+    for path in files:
+        data = path.read_bytes()
+        for secret in secrets:
+            assert secret.encode() not in data, f"a tenant secret is stored in {path.name}"
+    xcoms = booked.stack._query("SELECT count(*) FROM xcom WHERE dag_id = :d", d=DAG_ID)
+    assert xcoms and xcoms[0][0] > 0  # the summaries are there, and were scanned above
