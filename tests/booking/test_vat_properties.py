@@ -26,6 +26,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import pytest
+from hypothesis import given, settings, strategies
 from tests.booking.booking_notation import ACCOUNTS, charged, payout, refunded
 
 from dibs_fortnox.booking import BookingSettings, transform
@@ -164,16 +165,7 @@ def test_generated_scenarios(seed: int) -> None:
     check_properties(seed)
 
 
-def test_property_hypothesis() -> None:
-    hypothesis = pytest.importorskip(
-        "hypothesis", reason="hypothesis is not installed (not in requirements.lock); "
-        "test_generated_scenarios checks the same properties over fixed seeds"
-    )  # fmt: skip
-    strategies = hypothesis.strategies
-
-    @hypothesis.settings(max_examples=200, deadline=None)
-    @hypothesis.given(strategies.integers(min_value=0, max_value=2**32 - 1))
-    def prop(seed: int) -> None:
-        check_properties(seed)
-
-    prop()
+@settings(max_examples=200, deadline=None)
+@given(strategies.integers(min_value=0, max_value=2**32 - 1))
+def test_property_hypothesis(seed: int) -> None:
+    check_properties(seed)
