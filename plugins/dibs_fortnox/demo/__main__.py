@@ -113,8 +113,8 @@ def main(argv: list[str] | None = None) -> int:
         if not args.standalone:
             print_onboarding_mail(tenant, sandbox, root / "mail")
         print("Preparing Airflow (SQLite metadata under var/demo) ...", flush=True)
-        _airflow(env, "db", "migrate", log=log)
         if args.standalone:
+            _airflow(env, "db", "migrate", log=log)
             print("Starting airflow standalone: http://127.0.0.1:8080 (Ctrl-C stops)", flush=True)
             try:
                 subprocess.run(
