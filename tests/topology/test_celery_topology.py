@@ -11,10 +11,7 @@ from __future__ import annotations
 
 import os
 import secrets
-import signal
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,6 +23,7 @@ import sqlalchemy as sa
 from tests.databases import postgres_database
 
 from dibs_fortnox.demo.environment import Sandbox, airflow_env, start_sandbox
+from dibs_fortnox.demo.stack import COMPONENTS, AirflowStack, free_port
 from dibs_fortnox.ledger import Ledger
 from dibs_fortnox.sandbox.scenario_expected import ScenarioAccounts, expected_trial_balance, nonzero
 from dibs_fortnox.schedule import TIMEZONE
@@ -49,12 +47,6 @@ tenants:
     accounts: {{sales_se: 3001, sales_eu: 3106, sales_non_eu: 3105,
                receivable: 1516, bank: 1930, fees: 6040}}
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -114,7 +106,6 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
         tenant, days=2, payments_per_day=3, seed=21, nets_port=0, fortnox_port=0
     )
     api_port = free_port()
-    procs: dict[str, subprocess.Popen[bytes]] = {}
     with (
         postgres_database("airflow_meta") as meta_url,
         postgres_database("dibs_state") as state_url,
@@ -140,41 +131,15 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
                 "DIBS_FORTNOX_RETRY_DELAY_SECONDS": "2",
             }
         )
-        subprocess.run(
-            [sys.executable, "-m", "airflow", "db", "migrate"],
-            env=env,
-            check=True,
-            capture_output=True,
-            timeout=600,
+        stack = AirflowStack(
+            env, root / "logs", components=(*COMPONENTS, "celery worker --concurrency 2")
         )
-        logs = root / "logs"
-        logs.mkdir()
-        for name, args in (
-            ("api-server", ["api-server", "--port", str(api_port)]),
-            ("scheduler", ["scheduler"]),
-            ("dag-processor", ["dag-processor"]),
-            ("worker", ["celery", "worker", "--concurrency", "2"]),
-        ):
-            with (logs / f"{name}.log").open("wb") as out:
-                procs[name] = subprocess.Popen(
-                    [sys.executable, "-m", "airflow", *args],
-                    env=env,
-                    stdout=out,
-                    stderr=subprocess.STDOUT,
-                    start_new_session=True,
-                )
+        stack.migrate()
         try:
-            runs = wait_for_runs(meta_url, 2, procs)
-            yield Deployment(sandbox, state_url, runs, logs)
+            with stack:
+                runs = wait_for_runs(meta_url, 2, stack.procs)
+                yield Deployment(sandbox, state_url, runs, stack.logs)
         finally:
-            for proc in procs.values():
-                if proc.poll() is None:
-                    os.killpg(proc.pid, signal.SIGTERM)
-            for proc in procs.values():
-                try:
-                    proc.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    os.killpg(proc.pid, signal.SIGKILL)
             sandbox.stop()
 
 

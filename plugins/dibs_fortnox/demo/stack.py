@@ -92,11 +92,15 @@ class AirflowStack:
     Args:
         env: the environment of every component and CLI call (``airflow_env`` + ``stack_env``).
         logs: folder for each component's log and the CLI's output.
+        components: ``airflow`` subcommands to run (``"celery worker"`` for the Celery topology).
     """
 
-    def __init__(self, env: dict[str, str], logs: Path) -> None:
+    def __init__(
+        self, env: dict[str, str], logs: Path, components: tuple[str, ...] = COMPONENTS
+    ) -> None:
         self.env = env
         self.logs = logs
+        self.components = components
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
         logs.mkdir(parents=True, exist_ok=True)
         home = Path(env["AIRFLOW_HOME"])
@@ -116,13 +120,13 @@ class AirflowStack:
     ) -> None:
         self.stop()
 
-    def start(self, names: Iterable[str] = COMPONENTS) -> None:
+    def start(self, names: Iterable[str] | None = None) -> None:
         self.logs.mkdir(parents=True, exist_ok=True)
-        for name in names:
-            args = [name]
+        for name in self.components if names is None else names:
+            args = name.split()
             if name == "api-server":
                 args += ["--port", self.env["AIRFLOW__API__PORT"]]
-            with (self.logs / f"{name}.log").open("ab") as out:
+            with (self.logs / f"{name.replace(' ', '-')}.log").open("ab") as out:
                 self.procs[name] = subprocess.Popen(
                     [sys.executable, "-m", "airflow", *args],
                     env=self.env,
@@ -131,8 +135,9 @@ class AirflowStack:
                     start_new_session=True,
                 )
 
-    def stop(self, names: Iterable[str] = COMPONENTS) -> None:
-        chosen = {name: self.procs[name] for name in names if name in self.procs}
+    def stop(self, names: Iterable[str] | None = None) -> None:
+        wanted = self.components if names is None else names
+        chosen = {name: self.procs[name] for name in wanted if name in self.procs}
         for proc in chosen.values():
             if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGTERM)
