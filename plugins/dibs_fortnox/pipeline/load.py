@@ -21,6 +21,7 @@ from dibs_fortnox.pipeline.context import StepContext
 from dibs_fortnox.pipeline.plan import plan_day, record_held
 from dibs_fortnox.pipeline.posting import DocumentRefused, DocumentSpec, Poster, WriteCounter
 from dibs_fortnox.pipeline.preflight import preflight
+from dibs_fortnox.pipeline.progress import Progress, documents_to_post
 from dibs_fortnox.pipeline.turns import wait_for_earlier_days
 from dibs_fortnox.pipeline.vat_preflight import vat_preflight
 
@@ -292,8 +293,9 @@ def load(ctx: StepContext) -> dict[str, Any]:
         vat_preflight(ctx, todo)
     counter = WriteCounter()
     customers: dict[str, str] = {}
+    progress = Progress(documents_to_post(todo), ctx.where())  # "n of m documents" in the log
     for booking in todo:
-        poster = Poster(ctx, booking.payout_id, counter)
+        poster = Poster(ctx, booking.payout_id, counter, progress)
         needed = [c for c in booking.customers if c.key not in customers]
         customers.update(ensure_customers(ctx, needed, poster))
         PayoutLoader(ctx, booking, customers, poster).post()

@@ -20,6 +20,7 @@ from typing import Any
 from dibs_fortnox import money
 from dibs_fortnox.errors import BadRequest, DibsFortnoxError, OutcomeUnknown
 from dibs_fortnox.pipeline.context import StepContext
+from dibs_fortnox.pipeline.progress import Progress
 
 log = logging.getLogger(__name__)
 
@@ -77,11 +78,16 @@ class Poster:
     """Posts documents for one tenant and day, recording every step in the state database."""
 
     def __init__(
-        self, ctx: StepContext, payout_id: str | None, counter: WriteCounter | None = None
+        self,
+        ctx: StepContext,
+        payout_id: str | None,
+        counter: WriteCounter | None = None,
+        progress: Progress | None = None,
     ) -> None:
         self.ctx = ctx
         self.payout_id = payout_id
         self.counter = counter or WriteCounter()
+        self.progress = progress  # None: a short job that logs no progress
 
     def _where(self, spec: DocumentSpec) -> str:
         payout = f", payout {self.payout_id}" if self.payout_id else ""
@@ -97,6 +103,8 @@ class Poster:
             number, booked = str(state.fortnox_id), state.status == "bookkept"
         if spec.bookkeep is not None and not booked:
             self._bookkeep(spec, number)
+        if self.progress is not None:
+            self.progress.advance()
         return number
 
     def _create_once(self, spec: DocumentSpec, new: bool) -> tuple[str, bool]:
