@@ -19,8 +19,8 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -28,6 +28,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from dibs_fortnox.errors import ConfigError
+from dibs_fortnox.schedule import TIMEZONE
 
 TENANTS_ENV = "DIBS_FORTNOX_TENANTS"
 DEFAULT_TENANTS_PATH = Path(__file__).resolve().parents[2] / "config" / "tenants.yaml"
@@ -119,9 +120,17 @@ class TenantConfig(BaseModel):
 
     @field_validator("start_date")
     @classmethod
-    def _not_ancient(cls, value: date) -> date:
+    def _not_ancient_nor_future(cls, value: date) -> date:
         if value.year < 2015:
             raise ValueError("start_date before 2015 predates Nets Easy; check the year")
+        today = stockholm_today()
+        if value > today:
+            # Almost always a typo (2062 for 2026); Airflow would show a DAG that never runs.
+            raise ValueError(
+                f"start_date {value} is in the future (today is {today} in Stockholm): "
+                "it is the first payout day to book, so it must have happened; check the "
+                "year, or add the tenant on that day"
+            )
         return value
 
     @property
@@ -164,6 +173,11 @@ class LoadedTenants:
         raise ConfigError(f"{self.path}: no valid tenant '{tenant_id}' (valid tenants: {known})")
 
 
+def stockholm_today() -> date:
+    """Today in Stockholm, the calendar the payout days and ``start_date`` are written in."""
+    return datetime.now(TIMEZONE).date()
+
+
 def tenants_path() -> Path:
     """The tenants file: ``$DIBS_FORTNOX_TENANTS`` or ``config/tenants.yaml`` in the repo."""
     return Path(os.environ.get(TENANTS_ENV) or DEFAULT_TENANTS_PATH)
@@ -187,7 +201,8 @@ def load_tenants(path: str | os.PathLike[str] | None = None) -> LoadedTenants:
         text = file.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"{file}: cannot read the tenants file ({exc.strerror})") from exc
-    key = (str(file), hashlib.sha256(text.encode("utf-8")).hexdigest())
+    # Today is part of the key: a start_date in the future becomes valid when its day comes.
+    key = (str(file), hashlib.sha256(text.encode("utf-8")).hexdigest(), stockholm_today())
     cached = _LAST_LOAD.get(key)
     if cached is None:
         cached = _parse(str(file), text)
@@ -197,7 +212,7 @@ def load_tenants(path: str | os.PathLike[str] | None = None) -> LoadedTenants:
     return LoadedTenants(cached.path, list(cached.tenants), list(cached.problems))
 
 
-_LAST_LOAD: dict[tuple[str, str], LoadedTenants] = {}
+_LAST_LOAD: dict[tuple[str, str, date], LoadedTenants] = {}
 
 
 class _Loader(yaml.CSafeLoader):  # type: ignore[misc]  # PyYAML ships no type hints
@@ -219,6 +234,22 @@ _Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_lenient
 
 
 def _parse(path: str, text: str) -> LoadedTenants:
+    """Parse the whole file at once; only when YAML cannot, parse its entries one by one."""
+    try:
+        return _parse_whole(path, text)
+    except _NotYaml as exc:
+        return _parse_entries_apart(path, text, exc)
+
+
+class _NotYaml(ConfigError):
+    """The text is not YAML at all (a syntax error), as opposed to YAML of the wrong shape."""
+
+    def __init__(self, path: str, error: yaml.YAMLError) -> None:
+        super().__init__(f"{path}: not valid YAML: {error}")
+        self.error = error
+
+
+def _parse_whole(path: str, text: str) -> LoadedTenants:
     loader = _Loader(text)
     try:
         root = loader.get_single_node()
@@ -243,10 +274,111 @@ def _parse(path: str, text: str) -> LoadedTenants:
             else:
                 problems.extend(found)
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+        raise _NotYaml(path, exc) from exc
     finally:
         loader.dispose()
     return LoadedTenants(path, tenants, problems)
+
+
+_TENANTS_KEY = re.compile(r"^tenants\s*:\s*(#.*)?$")
+_ENTRY_START = re.compile(r"^(\s*)-(\s|$)")
+_TOP_LEVEL_KEY = re.compile(r"^[^\s#-][^:]*:")
+_ENTRY_ID = re.compile(r"^\s*-?\s*id\s*:\s*['\"]?([^'\"#\s]+)", re.M)
+
+
+def _parse_entries_apart(path: str, text: str, whole: _NotYaml) -> LoadedTenants:
+    """Recover from a YAML syntax error: every entry of ``tenants:`` is parsed on its own.
+
+    Only a broken file pays for this; a valid one is parsed once, whole, by libyaml. The
+    entries are found by their lines (a ``-`` at the list's indent under ``tenants:``); each
+    is parsed together with the rest of the file (``defaults:``), so the one with the syntax
+    error becomes that tenant's problem, with its line, and the others load as usual. An
+    alias to an anchor defined in another entry cannot be resolved this way, so while the
+    file is broken such an entry reports that too.
+
+    Raises:
+        ConfigError: the error is outside the tenant entries (``defaults:``, the top level),
+            or the list is not written one ``-`` per entry.
+    """
+    lines = text.splitlines(keepends=True)
+    split = _split_entries(lines)
+    if split is None:
+        raise whole
+    key_line, entries, end = split
+    before, tail = "".join(lines[:key_line]), "".join(lines[end:])
+    head = before + "tenants:\n"
+    try:
+        _parse_whole(path, before + "tenants: []\n" + tail)  # the rest must be sound
+    except ConfigError:
+        raise whole from None
+    tenants: list[TenantConfig] = []
+    problems: list[TenantProblem] = []
+    seen: set[str] = set()
+    for number, (first, last) in enumerate(entries, 1):
+        chunk = "".join(lines[first:last])
+        shift = first - (key_line + 1)  # line numbers in the piece -> in the file
+        try:
+            piece = _parse_whole(path, head + chunk + tail)
+        except _NotYaml as exc:
+            # Where the broken construct starts (an unclosed quote) beats where YAML gave up.
+            error = exc.error
+            mark = getattr(error, "context_mark", None) or getattr(error, "problem_mark", None)
+            line = mark.line + 1 + shift if mark is not None else first + 1
+            found = _ENTRY_ID.search(chunk)
+            label = found.group(1) if found else f"#{number}"
+            what = [getattr(error, "context", None), getattr(error, "problem", None)]
+            reason = ": ".join(str(w) for w in what if w) or "not valid YAML"
+            problems.append(
+                TenantProblem(
+                    path,
+                    line,
+                    label,
+                    "(entry)",
+                    f"YAML syntax error: {reason}; fix this line (indentation, a missing "
+                    "':' or quote), the other tenants are not affected",
+                )
+            )
+            continue
+        for problem in piece.problems:
+            moved = problem.line + shift if problem.line and problem.line > key_line + 1 else None
+            problems.append(replace(problem, line=moved or problem.line))
+        for tenant in piece.tenants:
+            if tenant.id in seen:
+                problems.append(
+                    TenantProblem(
+                        path, first + 1, tenant.id, "id", "duplicate tenant id; ids must be unique"
+                    )
+                )
+            else:
+                seen.add(tenant.id)
+                tenants.append(tenant)
+    return LoadedTenants(path, tenants, problems)
+
+
+def _split_entries(lines: list[str]) -> tuple[int, list[tuple[int, int]], int] | None:
+    """(line of ``tenants:``, [first, end) line range of each entry, end of the list).
+
+    None when there is no block list under a ``tenants:`` key at the top level.
+    """
+    key_line = next((i for i, line in enumerate(lines) if _TENANTS_KEY.match(line)), None)
+    if key_line is None:
+        return None
+    starts: list[int] = []
+    indent: str | None = None
+    end = len(lines)
+    for i in range(key_line + 1, len(lines)):
+        line = lines[i]
+        if indent is not None and _TOP_LEVEL_KEY.match(line):
+            end = i
+            break
+        started = _ENTRY_START.match(line)
+        if started and indent is None:
+            indent = started.group(1)
+        if started and started.group(1) == indent:
+            starts.append(i)
+    if not starts:
+        return None
+    return key_line, list(zip(starts, [*starts[1:], end], strict=True)), end
 
 
 def _top_level(path: str, loader: Any, root: yaml.Node | None) -> dict[str, yaml.Node]:
@@ -340,11 +472,23 @@ def _check_entry(
         ]
 
 
+_REQUIRED_HINTS = {
+    "nets_conn_id": (
+        ": the id of the Airflow connection that holds the Nets secret key "
+        "(README, 'Adding a merchant')"
+    ),
+    "fortnox_conn_id": (
+        ": the id of the Airflow connection that holds the Fortnox client id and secret "
+        "(README, 'Adding a merchant')"
+    ),
+}
+
+
 def _explain(err: Any) -> str:
     got = err.get("input")
     shown = "" if isinstance(got, dict) else f", got {got!r}"
     if err["type"] == "missing":
-        return "is required"
+        return "is required" + _REQUIRED_HINTS.get(str(err["loc"][-1]), "")
     if err["type"] == "extra_forbidden":
         return "is not a known setting (check the spelling)"
     if err["type"].startswith("date_"):

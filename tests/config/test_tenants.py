@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
 from dibs_fortnox.errors import ConfigError
-from dibs_fortnox.tenants import load_tenants
+from dibs_fortnox.tenants import load_tenants, stockholm_today
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -181,3 +181,47 @@ def test_the_same_file_is_parsed_once_and_an_edit_is_seen(tmp_path: Path) -> Non
     assert again.tenants is not first.tenants  # but each caller owns its lists
     path.write_text(GOOD.replace("Acme AB", "Acme AC"), encoding="utf-8")  # same size
     assert load_tenants(path).by_id("acme").name == "Acme AC"
+
+
+ZETA = GOOD.split("tenants:\n", 1)[1].replace("acme", "zeta")
+
+
+def test_yaml_syntax_error_in_one_entry_drops_only_that_tenant(tmp_path: Path) -> None:
+    broken = ZETA.replace("    email: ekonomi@zeta.example\n", "    email ekonomi@zeta.example\n")
+    path = write(tmp_path, GOOD + broken + ZETA.replace("zeta", "omega"))
+    loaded = load_tenants(path)
+    assert [t.id for t in loaded.tenants] == ["acme", "omega"]
+    assert loaded.by_id("omega").voucher_series == "B"  # defaults still apply
+    [problem] = loaded.problems
+    assert (problem.tenant, problem.field, problem.line) == ("zeta", "(entry)", 16)
+    assert str(problem).startswith(f"{path}:16: tenant 'zeta': (entry): YAML syntax error")
+    assert "the other tenants are not affected" in problem.message
+
+
+def test_after_a_syntax_error_other_problems_keep_their_lines(tmp_path: Path) -> None:
+    broken = ZETA.replace("name: Acme AB", "name: 'Zeta AB")
+    bad_account = ZETA.replace("zeta", "omega").replace("sales_eu: 3106", "sales_eu: 30")
+    path = write(tmp_path, GOOD + broken + bad_account + GOOD.split("tenants:\n", 1)[1])
+    loaded = load_tenants(path)
+    assert [t.id for t in loaded.tenants] == ["acme"]
+    assert [(p.tenant, p.field, p.line) for p in loaded.problems] == [
+        ("zeta", "(entry)", 14),
+        ("omega", "accounts.sales_eu", 27),
+        ("acme", "id", 29),
+    ]
+
+
+def test_syntax_error_outside_the_entries_still_raises(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_tenants(write(tmp_path, GOOD.replace("voucher_series: B", "voucher_series: 'B")))
+
+
+def test_future_start_date_is_that_tenants_problem(tmp_path: Path) -> None:
+    today = stockholm_today()
+    text = GOOD + ZETA.replace("2026-10-01", (today + timedelta(days=1)).isoformat())
+    text += ZETA.replace("zeta", "omega").replace("2026-10-01", today.isoformat())
+    loaded = load_tenants(write(tmp_path, text))
+    assert [t.id for t in loaded.tenants] == ["acme", "omega"]  # today itself is fine
+    [problem] = loaded.problems
+    assert (problem.tenant, problem.field) == ("zeta", "start_date")
+    assert "is in the future" in problem.message and "check the year" in problem.message

@@ -130,3 +130,62 @@ def test_onboarding_dag_runs_by_itself_and_waits_for_a_person(
     assert type(dag.get_task("approval")).__name__ == "HITLOperator"
     callbacks = bag.dags["dibs_fortnox__acme"].get_task("load").on_failure_callback
     assert isinstance(callbacks, list) and len(callbacks) == 2  # close the run, then notify
+
+
+# The tenants-file catalogue (docs/troubleshooting.md): each mistake in one tenant's entry,
+# next to a good tenant. The good DAG must stay; the import error names file, line, tenant
+# and what to fix.
+BROKEN_ENTRIES = {
+    "yaml syntax error": (
+        lambda t: t.replace("name: broken AB", "name: 'broken AB"),
+        ":13: tenant 'broken': (entry): YAML syntax error",
+    ),
+    "unknown key": (
+        lambda t: t.replace("    name: broken AB\n", "    name: broken AB\n    nmae: x\n"),
+        ":14: tenant 'broken': nmae: is not a known setting",
+    ),
+    "duplicate id": (
+        lambda t: t.replace("id: broken", "id: acme"),
+        ":12: tenant 'acme': id: duplicate tenant id",
+    ),
+    "three-digit account": (
+        lambda t: t.replace("sales_eu: 3106", "sales_eu: 310"),
+        ":18: tenant 'broken': accounts.sales_eu: Input should be greater than or equal to 1000",
+    ),
+    "impossible date": (
+        lambda t: t.replace("2026-10-01", "2026-13-01"),
+        ":14: tenant 'broken': start_date:",
+    ),
+    "future date": (
+        lambda t: t.replace("2026-10-01", "2062-10-01"),
+        ":14: tenant 'broken': start_date: Value error, start_date 2062-10-01 is in the future",
+    ),
+    "missing connection": (
+        lambda t: t.replace("    nets_conn_id: nets_broken\n", ""),
+        ":12: tenant 'broken': nets_conn_id: is required: the id of the Airflow connection",
+    ),
+    "pasted secret": (
+        lambda t: t.replace(
+            "nets_conn_id: nets_broken", "nets_conn_id: live-secret-key-" + "ab" * 16
+        ),
+        ":16: tenant 'broken': nets_conn_id: looks like a secret",
+    ),
+}
+
+
+@pytest.mark.parametrize("mistake", sorted(BROKEN_ENTRIES))
+def test_each_broken_entry_keeps_the_good_tenants_dag(
+    mistake: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    break_it, expected = BROKEN_ENTRIES[mistake]
+    path = tmp_path / "tenants.yaml"
+    good, broken = TENANT.format(id="acme", eu=3106), TENANT.format(id="broken", eu=3106)
+    path.write_text("defaults:\n  voucher_series: A\ntenants:\n" + good + break_it(broken))
+    monkeypatch.setenv("DIBS_FORTNOX_TENANTS", str(path))
+    bag = dagbag()
+    assert {"dibs_fortnox__acme", "dibs_fortnox_onboarding__acme"} <= set(bag.dag_ids)
+    assert not any("broken" in dag_id for dag_id in bag.dag_ids)
+    [(file, error)] = bag.import_errors.items()
+    assert file.endswith("tenants_config_check.py")
+    assert f"{path}{expected}" in error
+    assert "live-secret-key-abab" not in error
