@@ -11,6 +11,7 @@ import pytest
 
 from dibs_fortnox.errors import OutcomeUnknown
 from dibs_fortnox.pipeline.load import load
+from dibs_fortnox.pipeline.posting import MAX_UNKNOWN_ROUNDS
 from dibs_fortnox.pipeline.reconcile import ReconcileFailed
 from dibs_fortnox.sandbox.faults import FaultRule
 from dibs_fortnox.sandbox.scenario import Scenario
@@ -57,10 +58,46 @@ def test_lost_state_database_still_sends_no_write(world: World) -> None:
     assert nonzero(world.fortnox_app.trial_balance("demo")) == expected(world)
 
 
-def test_lost_response_on_invoice_create_is_resolved_without_duplicate(world: World) -> None:
+def test_lost_response_on_invoice_create_is_resolved_in_the_task(world: World) -> None:
     day = world.payout_days()[0]
     world.fortnox_app.faults.add(
         FaultRule("lost_response", method="POST", route="/3/invoices", times=1)
+    )
+    summary = world.run_day(day)  # no exception: looked up and found in the same task
+    assert world.fortnox_app.faults.injected["lost_response"] == 1
+    assert summary["load"]["lost_answers_resolved"] == 1
+    assert max(invoice_refs(world).values()) == 1
+    assert summary["reconcile"]["invariants"] == "OK"
+
+
+def test_server_error_before_the_write_is_sent_again_in_the_task(world: World) -> None:
+    day = world.payout_days()[0]
+    world.fortnox_app.faults.add(
+        FaultRule("error_before", method="POST", route="/3/invoicepayments", times=1)
+    )
+    summary = world.run_day(day)  # not found after the 503, so the payment is sent again
+    assert world.fortnox_app.faults.injected["error_before"] == 1
+    assert summary["load"]["lost_answers_resolved"] == 1
+    payments = world.fortnox_app.documents("demo")["payments"]
+    assert len(payments) == len({p["InvoiceNumber"] for p in payments})
+    assert summary["reconcile"]["invariants"] == "OK"
+
+
+def test_dropped_connection_on_voucher_is_resolved_in_the_task(world: World) -> None:
+    day = world.payout_days()[0]
+    world.fortnox_app.faults.add(
+        FaultRule("drop_after", method="POST", route="/3/vouchers", times=1)
+    )
+    assert world.run_day(day)["load"]["lost_answers_resolved"] == 1
+    vouchers = world.fortnox_app.documents("demo")["vouchers"]
+    descriptions = Counter(v["Description"] for v in vouchers)
+    assert descriptions and max(descriptions.values()) == 1
+
+
+def test_a_write_failing_again_and_again_is_left_to_the_next_try(world: World) -> None:
+    day = world.payout_days()[0]
+    world.fortnox_app.faults.add(  # one invoice: 503, not found, sent again, 503, ...
+        FaultRule("error_before", method="POST", route="/3/invoices", times=MAX_UNKNOWN_ROUNDS)
     )
     with pytest.raises(OutcomeUnknown):
         world.run_day(day)
@@ -70,19 +107,6 @@ def test_lost_response_on_invoice_create_is_resolved_without_duplicate(world: Wo
     refs = invoice_refs(world)
     assert refs[unknown[0].reference] == 1
     assert max(refs.values()) == 1
-
-
-def test_dropped_connection_on_voucher_is_resolved_without_duplicate(world: World) -> None:
-    day = world.payout_days()[0]
-    world.fortnox_app.faults.add(
-        FaultRule("drop_after", method="POST", route="/3/vouchers", times=1)
-    )
-    with pytest.raises(OutcomeUnknown):
-        world.run_day(day)
-    world.run_day(day)
-    vouchers = world.fortnox_app.documents("demo")["vouchers"]
-    descriptions = Counter(v["Description"] for v in vouchers)
-    assert descriptions and max(descriptions.values()) == 1
 
 
 def test_lost_bookkeep_answer_is_read_back(world: World) -> None:

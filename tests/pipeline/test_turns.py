@@ -99,3 +99,23 @@ def test_a_day_with_nothing_left_to_write_does_not_wait(world: World) -> None:
     world.ledger.start_run("demo", days[0], "backfill__day0")  # in flight, load not done
     summary = world.run_day(days[1])  # a retrigger of a booked day
     assert summary["load"]["writes"] == 0 and summary["load"]["waited_for_earlier_days_s"] == 0
+
+
+def test_two_runs_of_one_day_take_turns_the_older_first(world: World) -> None:
+    day = world.payout_days()[1]
+    older = world.ledger.start_run("demo", day, "scheduled__day1")
+    world.ledger.start_run("demo", day, f"test-{day}")  # world.context's run: the newer one
+    ticks = Ticks()
+    with pytest.raises(WaitingForEarlierDay) as caught:
+        wait_for_earlier_days(world.context(day), wait_s=3, clock=ticks, sleep=ticks.sleep)
+    assert caught.value.blocking == [f"{day.isoformat()} (scheduled__day1)"]
+    world.ledger.mark_step_done(older, "load")  # the older run's documents are confirmed
+    assert wait_for_earlier_days(world.context(day), clock=ticks, sleep=ticks.sleep) == 0.0
+
+
+def test_the_older_run_of_a_day_does_not_wait_for_the_newer(world: World) -> None:
+    day = world.payout_days()[1]
+    world.ledger.start_run("demo", day, f"test-{day}")
+    world.ledger.start_run("demo", day, "manual__later")
+    ticks = Ticks()
+    assert wait_for_earlier_days(world.context(day), clock=ticks, sleep=ticks.sleep) == 0.0

@@ -170,6 +170,26 @@ def open_runs_before(
         return [_run(row) for row in conn.execute(stmt.order_by(runs.c.day, runs.c.id))]
 
 
+def open_runs_ahead(
+    engine: Engine, tenant: str, day: date, run_pk: int | None, started_after: datetime
+) -> list[RunState]:
+    """Runs still running that come before run ``run_pk`` of ``day``: every run of an
+    earlier day, and the runs of the same day created before it (a manual trigger racing
+    the scheduler for one day: the older run writes first). ``run_pk`` None: earlier days
+    only. Only runs started after ``started_after`` count."""
+    ahead = runs.c.day < day
+    if run_pk is not None:
+        ahead = sa.or_(ahead, sa.and_(runs.c.day == day, runs.c.id < run_pk))
+    stmt = sa.select(runs).where(
+        runs.c.tenant == tenant,
+        ahead,
+        runs.c.status == "running",
+        runs.c.started_at > started_after,
+    )
+    with engine.connect() as conn:
+        return [_run(row) for row in conn.execute(stmt.order_by(runs.c.day, runs.c.id))]
+
+
 def close_open_run(engine: Engine, now: datetime, tenant: str, run_id: str, error: str) -> int:
     """Mark a DAG run's still-running rows failed (Airflow gave up on it); return how many."""
     stmt = (

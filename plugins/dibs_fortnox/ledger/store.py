@@ -284,6 +284,13 @@ class Ledger:
         """Runs of a tenant's earlier days that are still running (started after a bound)."""
         return runs.open_runs_before(self._engine, tenant, day, started_after)
 
+    def open_runs_ahead(
+        self, tenant: str, day: date, run_pk: int | None, started_after: datetime
+    ) -> list[RunState]:
+        """Running runs that write before run ``run_pk`` of ``day`` (earlier days, and older
+        runs of the same day); see ``runs.open_runs_ahead``."""
+        return runs.open_runs_ahead(self._engine, tenant, day, run_pk, started_after)
+
     def close_open_run(self, tenant: str, run_id: str, error: str) -> int:
         """Close a DAG run's still-running rows as failed, with the error; return how many."""
         return runs.close_open_run(self._engine, self._now(), tenant, run_id, error)

@@ -87,6 +87,14 @@ class PayoutLoader:
             totals[number] = fortnox_ore(item.get("Total") or 0)
             return number, fortnox_true(item.get("Booked"))
 
+        def recheck() -> tuple[str, bool] | None:
+            item = fortnox.find_invoice_by_reference(doc.external_ref)  # not the cached list
+            return (
+                None
+                if item is None
+                else (str(item["DocumentNumber"]), fortnox_true(item.get("Booked")))
+            )
+
         def create(payload: dict[str, Any]) -> str:
             created = fortnox.create_invoice(payload)
             number = str(created["DocumentNumber"])
@@ -139,6 +147,7 @@ class PayoutLoader:
                 create=create,
                 bookkeep=bookkeep,
                 is_booked=lambda n: fortnox_true(fortnox.get_invoice(n).get("Booked")),
+                recheck=recheck,
             )
         )
 
@@ -175,6 +184,9 @@ class PayoutLoader:
         def lookup() -> tuple[str, bool] | None:
             if invoice_number in self.fresh_invoices:
                 return None  # created by this very attempt: it cannot have a payment yet
+            return recheck()
+
+        def recheck() -> tuple[str, bool] | None:
             for item in fortnox.list_invoice_payments(int(invoice_number)):
                 if str(item.get("ExternalInvoiceReference1") or "") == doc.external_ref or (
                     not item.get("ExternalInvoiceReference1")
@@ -197,6 +209,7 @@ class PayoutLoader:
                     str(p.get("Number")) == n and fortnox_true(p.get("Booked"))
                     for p in fortnox.list_invoice_payments(int(invoice_number))
                 ),
+                recheck=recheck,
             )
         )
 
@@ -241,9 +254,9 @@ def ensure_customers(ctx: StepContext, specs: list[CustomerSpec], poster: Poster
     numbers: dict[str, str] = {}
     listing: list[dict[str, Any]] | None = None
 
-    def lookup_for(spec: CustomerSpec) -> tuple[str, bool] | None:
+    def lookup_for(spec: CustomerSpec, fresh: bool = False) -> tuple[str, bool] | None:
         nonlocal listing
-        if listing is None:
+        if listing is None or fresh:
             listing = ctx.fortnox.list_customers()
         for item in listing:
             if str(item.get("Name")) != spec.name:
@@ -266,6 +279,7 @@ def ensure_customers(ctx: StepContext, specs: list[CustomerSpec], poster: Poster
                 label=f"customer {spec.name}",
                 payload=spec.to_payload,
                 lookup=partial(lookup_for, spec),
+                recheck=partial(lookup_for, spec, fresh=True),
                 create=lambda body: str(ctx.fortnox.create_customer(body)["CustomerNumber"]),
             )
         )
@@ -312,6 +326,7 @@ def load(ctx: StepContext) -> dict[str, Any]:
         "bookkept": counter.bookkept,
         "found_in_fortnox": counter.found,
         "writes": counter.writes,
+        "lost_answers_resolved": len(counter.resolved_s),
         "waited_for_earlier_days_s": round(waited, 1),
     }
     log.info("%s: loaded %s", ctx.where(), summary)

@@ -1,4 +1,5 @@
-"""Days of one tenant write to Fortnox in order: a day's load waits for earlier days in flight.
+"""Runs of one tenant write to Fortnox one after the other: earlier days first, and of two
+runs of the same day the older one.
 
 ``airflow backfill create`` starts up to ten runs of a DAG at once (the backfill's own
 ``max_active_runs``; the DAG's limit does not apply to backfill runs), and a scheduled run
@@ -8,6 +9,12 @@ refund is held. So before writing, the load step of day D waits while any run of
 tenant for an earlier day is in flight and has not finished its own load (our ``runs``
 table, where every step notes that it is done). A day with nothing left to write does not
 wait at all.
+
+Two runs of the *same* day (a manual trigger racing the scheduler, a second backfill) take
+turns the same way: the run whose row was created first writes, the other waits for its
+load and then finds every document confirmed. Without this, the second run could take a
+document the first is still sending for a crashed one and look it up too early. A retry of
+a task keeps its run id, so it never waits for itself.
 
 Only runs in flight block: a day that failed or was held does not stop later days, which is
 what a retriggered day in the middle of a booked range needs. A run row that Airflow gave up
@@ -35,6 +42,12 @@ WAIT_S = 300.0
 POLL_S = 1.0
 
 
+def _own_run(ctx: StepContext) -> int | None:
+    """The key of this run's row (created by its first step); None when it has none."""
+    mine = [r.pk for r in ctx.ledger.runs(ctx.tenant.id, ctx.day) if r.run_id == ctx.run_id]
+    return min(mine) if mine else None
+
+
 def wait_for_earlier_days(
     ctx: StepContext,
     *,
@@ -50,12 +63,13 @@ def wait_for_earlier_days(
     """
     started = clock()
     announced = False
+    own = _own_run(ctx)
     while True:
         bound = ctx.ledger.now() - STALE_AFTER
         blocking = sorted(
             {
-                r.day.isoformat()
-                for r in ctx.ledger.open_runs_before(ctx.tenant.id, ctx.day, bound)
+                r.day.isoformat() if r.day != ctx.day else f"{r.day.isoformat()} ({r.run_id})"
+                for r in ctx.ledger.open_runs_ahead(ctx.tenant.id, ctx.day, own, bound)
                 if "load" not in ((r.summary or {}).get("steps_done") or [])
             }
         )
