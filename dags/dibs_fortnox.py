@@ -29,6 +29,8 @@ Each run books **the Nets Easy payouts dated on the run's day** (the logical dat
 3. **load** – posts to Fortnox exactly once (every document carries its Nets id);
 4. **reconcile** – checks what Fortnox now holds, to the öre.
 
+With the `dry_run` param (or the tenant's `dry_run: true`) nothing is posted: the day's
+report lists every document the run would post ("DRY RUN — nothing was posted").
 Retrying or re-running a day is always safe. Operator guide: `docs/troubleshooting.md`.
 Until the tenant's onboarding (`dibs_fortnox_onboarding__{id}`) is approved, **extract**
 waits and books nothing; its log says why in one line. A failed or held day e-mails the
@@ -80,7 +82,13 @@ def build_dag(tenant: TenantConfig) -> None:
                 type=["null", "string"],
                 format="date",
                 description="Payout day to book (YYYY-MM-DD); empty = the run's logical date",
-            )
+            ),
+            "dry_run": Param(
+                False,
+                type="boolean",
+                description="Book nothing: write what would be posted into the day's report "
+                "(the tenant's dry_run setting turns this on for every run)",
+            ),
         },
         default_args={
             **task_retry_args(),

@@ -8,6 +8,8 @@ and tell a person (everything else), or look the document up before doing anythi
     ├── ConfigError                 tenant file, Airflow connection or argument is wrong
     ├── WaitingForEarlierDay [T]    an earlier day of the tenant is still being booked
     ├── DuplicateReference          Fortnox holds two live documents with one of our references
+    ├── WritesForbidden             a dry run tried to write to Fortnox (nothing was sent)
+    ├── ReversalRefused             a reversal would be wrong now (locked period, open writes)
     └── ApiError                    Nets or Fortnox answered with an error (or not at all)
         ├── AuthFailed              401/403, or the token endpoint refused the credentials
         ├── NotFound                404
@@ -106,6 +108,16 @@ class DuplicateReference(DibsFortnoxError):
 
     Nothing is posted while this stands: a person has to credit or cancel the extra one.
     """
+
+
+class WritesForbidden(DibsFortnoxError):
+    """A write was attempted by a client that may only read (a dry run); it was not sent."""
+
+
+class ReversalRefused(DibsFortnoxError):
+    """A reversal cannot go ahead as asked; the message names the tenant, the days, the
+    documents or period in the way, and the fix. Nothing was written when this is raised
+    before the first reversal document."""
 
 
 class ApiError(DibsFortnoxError):

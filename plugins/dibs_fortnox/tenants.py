@@ -91,6 +91,9 @@ class TenantConfig(BaseModel):
     voucher_series: Annotated[str, Field(pattern=r"^[A-Z]{1,10}$")] = "A"
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "SEK"
     paused: bool = False
+    # Book nothing: every run writes what it would post into the day's report instead
+    # (docs/preview-and-undo.md). For an accountant's review before the first real day.
+    dry_run: bool = False
     # Days a run looks back for payouts Nets published late (never booked nor held).
     late_payout_days: Annotated[int, Field(ge=0, le=60)] = 7
     # "required": nothing is booked until the onboarding's test documents are approved;

@@ -50,6 +50,9 @@ def test_tenant_dag_shape() -> None:
     ]
     assert dag.doc_md and "Demo Webbshop AB" in dag.doc_md
     assert all(t.retries == 3 for t in dag.tasks)
+    # The trigger form (and `airflow dags trigger -c '{"dry_run": true}'`) takes a dry run.
+    assert dag.params["dry_run"] is False
+    assert dag.params.get_param("dry_run").schema["type"] == "boolean"
 
 
 def test_every_dag_serialises_as_the_scheduler_needs() -> None:

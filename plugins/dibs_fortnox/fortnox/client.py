@@ -29,7 +29,7 @@ from urllib.parse import quote
 
 import requests
 
-from dibs_fortnox.errors import DuplicateReference, UnexpectedResponse
+from dibs_fortnox.errors import DuplicateReference, UnexpectedResponse, WritesForbidden
 from dibs_fortnox.fortnox.auth import ClientCredentials
 from dibs_fortnox.fortnox.errors_map import decode_fortnox_error
 from dibs_fortnox.fortnox.paging import PAGE_LIMIT, TotalPagesPaginator
@@ -101,6 +101,14 @@ class FortnoxClient:
         )
         self.page_limit = page_limit
         self.max_pages = max_pages
+        self._writes_forbidden: str | None = None
+
+    def forbid_writes(self, why: str) -> None:
+        """Refuse every write from now on (a dry run): reads still go out, writes raise.
+
+        ``why`` names the run in the error, e.g. "tenant acme, day 2026-11-02 is a dry run".
+        """
+        self._writes_forbidden = why
 
     def __repr__(self) -> str:
         return f"FortnoxClient({self._http.base_url!r}, tenant={self.tenant!r})"
@@ -116,6 +124,11 @@ class FortnoxClient:
         params: Mapping[str, Any] | None = None,
         body: Any = None,
     ) -> Json:
+        if self._writes_forbidden is not None and method != "GET":
+            raise WritesForbidden(
+                f"{self._writes_forbidden}: {operation} ({method} {path}) was not sent; "
+                "nothing is written to Fortnox in a dry run"
+            )
         answer = self._http.request(
             method, path, operation=operation, params=params, json_body=body
         )

@@ -155,6 +155,15 @@ class RunState:
     started_at: datetime
     finished_at: datetime | None
 
+    @property
+    def books_the_day(self) -> bool:
+        """True when this run booked its day: it succeeded and was not a dry run.
+
+        A dry run ends ``success`` too (it did all it meant to), but posted nothing, so the
+        day still waits for a real run.
+        """
+        return self.status == "success" and not (self.summary or {}).get("dry_run")
+
 
 def _name(kind: str, reference: str, tenant: str) -> str:
     return f"{kind.replace('_', ' ')} {reference!r} of tenant {tenant!r}"

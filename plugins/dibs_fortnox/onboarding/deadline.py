@@ -55,12 +55,17 @@ def due_day(now: datetime) -> date:
 def _why(ledger: Ledger, tenant: str, day: date) -> str | None:
     """None when the day is booked; otherwise what the runs table says."""
     found = ledger.runs(tenant, day)
-    if any(run.status == "success" for run in found):
+    if any(run.books_the_day for run in found):
         return None
     if not found:
         return "no run of this day has started (is the DAG paused, or the scheduler down?)"
     last = found[-1]
     error = str((last.summary or {}).get("error") or "").strip()
+    if last.status == "success":  # and not booking: a dry run
+        return (
+            "only a dry run of this day has run (nothing was posted): set dry_run: false "
+            "for the tenant in tenants.yaml, or trigger the day without the dry_run param"
+        )
     if last.status == "running":
         return f"its run has been going since {last.started_at:%H:%M} UTC without finishing"
     detail = f": {error}" if error else ""

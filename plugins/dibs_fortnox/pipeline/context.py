@@ -76,6 +76,9 @@ class StepContext:
     Attributes:
         run_id: Airflow's run id (or any label outside Airflow), stored with the run.
         nets_factory / fortnox_factory: build the clients on first use.
+        dry_run: book nothing: the Fortnox client refuses every write, and the load and
+            reconcile steps write what they would post into the day's report instead
+            (:mod:`dibs_fortnox.pipeline.dry_run`).
     """
 
     tenant: TenantConfig
@@ -85,6 +88,7 @@ class StepContext:
     nets_factory: Callable[[], NetsClient]
     fortnox_factory: Callable[[], FortnoxClient]
     notes: list[str] = field(default_factory=list)
+    dry_run: bool = False
 
     @cached_property
     def nets(self) -> NetsClient:
@@ -92,7 +96,12 @@ class StepContext:
 
     @cached_property
     def fortnox(self) -> FortnoxClient:
-        return self.fortnox_factory()
+        client = self.fortnox_factory()
+        if self.dry_run:
+            # A second guard behind the dry-run steps: even a read path that turned into a
+            # write by mistake cannot reach Fortnox.
+            client.forbid_writes(f"{self.where()} is a dry run")
+        return client
 
     def finish(self) -> None:
         """Release what the step held (nothing today: the rate window lives in the ledger)."""

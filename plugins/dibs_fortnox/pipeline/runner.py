@@ -19,6 +19,7 @@ from dibs_fortnox.errors import DibsFortnoxError, OutcomeUnknown, Transient, Wai
 from dibs_fortnox.hooks import FortnoxHook, NetsEasyHook
 from dibs_fortnox.ledger import Ledger
 from dibs_fortnox.pipeline.context import StepContext, db_url, fortnox_window
+from dibs_fortnox.pipeline.dry_run import dry_run_wanted
 from dibs_fortnox.pipeline.steps import execute
 from dibs_fortnox.schedule import booking_day
 from dibs_fortnox.tenants import load_tenants
@@ -43,6 +44,7 @@ def context_for(tenant_id: str, context: Mapping[str, Any]) -> StepContext:
         day=day,
         run_id=str(context.get("run_id") or "manual"),
         ledger=ledger,
+        dry_run=dry_run_wanted(tenant, params),
         nets_factory=lambda: NetsEasyHook(tenant.nets_conn_id).client(
             tenant.id, ledger.payment_cache(tenant.id, max_age=PAYMENT_CACHE_AGE)
         ),
@@ -82,7 +84,7 @@ def run_step(step: str, tenant_id: str, context: Mapping[str, Any]) -> dict[str,
         log.error("%s cannot start for tenant %s: %s", step, tenant_id, exc)
         _record_unstartable(tenant_id, context, step, str(exc))
         raise AirflowFailException(str(exc)) from exc
-    if step == "extract":
+    if step == "extract" and not ctx.dry_run:  # a dry run books nothing: no gate to pass
         from dibs_fortnox.onboarding.tasks import gate
 
         waiting = gate(ctx.tenant)

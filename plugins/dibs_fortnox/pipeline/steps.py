@@ -13,6 +13,7 @@ from typing import Any
 
 from dibs_fortnox.errors import DibsFortnoxError, OutcomeUnknown, Transient
 from dibs_fortnox.pipeline.context import StepContext
+from dibs_fortnox.pipeline.dry_run import dry_load, dry_report
 from dibs_fortnox.pipeline.extract import extract
 from dibs_fortnox.pipeline.load import load
 from dibs_fortnox.pipeline.plan import transform_step
@@ -26,6 +27,8 @@ STEPS: dict[str, Step] = {
     "load": load,
     "reconcile": reconcile,
 }
+# A dry run extracts and transforms like any run; these two write nothing to Fortnox.
+DRY_RUN_STEPS: dict[str, Step] = {**STEPS, "load": dry_load, "reconcile": dry_report}
 
 
 def run_key(ctx: StepContext) -> int:
@@ -40,7 +43,7 @@ def execute(ctx: StepContext, name: str) -> dict[str, Any]:
     """Run the step ``name`` for the context's tenant and day; return its summary."""
     key = run_key(ctx)
     try:
-        summary = STEPS[name](ctx)
+        summary = (DRY_RUN_STEPS if ctx.dry_run else STEPS)[name](ctx)
     except ReconcileFailed as exc:
         status = "held" if exc.held_only else "failed"
         ctx.ledger.finish_run(key, status, {**exc.summary, "error": str(exc)})

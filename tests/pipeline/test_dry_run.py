@@ -1,0 +1,117 @@
+"""Dry run against the emulators: nothing reaches Fortnox, the day's report lists every
+document with its rows and accounts, and a later real run books the day normally."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from dibs_fortnox.errors import WritesForbidden
+from dibs_fortnox.money import from_decimal
+from dibs_fortnox.pipeline.dry_run import DRY_RUN_NOTICE, dry_run_wanted, render_text
+from dibs_fortnox.pipeline.reconcile import ReconcileFailed
+from dibs_fortnox.pipeline.steps import STEPS, execute
+from tests.pipeline.world import World
+
+
+def dry_run_day(world: World, day: date) -> dict[str, Any]:
+    """Run the day's steps as a dry run; return the day's report (the run's summary)."""
+    for name in STEPS:
+        try:
+            execute(dataclasses.replace(world.context(day), dry_run=True), name)
+        except ReconcileFailed:
+            pass  # a held payout: the report is recorded all the same
+    run = world.ledger.runs(world.tenant.id, day)[-1]
+    assert run.summary is not None
+    assert not run.books_the_day
+    return run.summary
+
+
+def kr(text: str) -> int:
+    return from_decimal(Decimal(text.replace(" ", "") or "0"))
+
+
+def test_dry_run_posts_nothing_and_the_report_is_what_the_real_run_posts(world: World) -> None:
+    day = world.payout_days()[0]
+    report = dry_run_day(world, day)
+
+    assert world.fortnox_writes() == 0
+    assert world.fortnox_app.trial_balance("demo") == {}
+    assert report["dry_run"] is True and report["notice"] == DRY_RUN_NOTICE
+    assert DRY_RUN_NOTICE in render_text(report)
+    assert {p.status for p in world.ledger.payouts("demo", day)} <= {"pending", "held"}
+    assert world.ledger.documents("demo") == []  # nothing claimed: a real run starts afresh
+    previewed = [d for payout in report["documents"] for d in payout["documents"]]
+    assert previewed, "the first day of the scenario has documents to book"
+    for doc in previewed:
+        assert doc["rows"] and all(isinstance(r["account"], int) for r in doc["rows"])
+
+    world.run_day(day)  # the real run of the same day
+
+    booked = world.fortnox_app.documents("demo")
+    # Every invoice in the report is in Fortnox with the report's total, and no other.
+    report_invoices = {
+        d["reference"]: kr(d["total"])
+        for d in previewed
+        if d["document"] != "voucher" and "total" in d
+    }
+    fortnox_invoices = {
+        str(i["ExternalInvoiceReference1"]): from_decimal(Decimal(str(i["Total"])))
+        for i in booked["invoices"]
+    }
+    assert fortnox_invoices == report_invoices
+    # Each invoice's rows: the same accounts and net amounts.
+    for invoice in booked["invoices"]:
+        (doc,) = [
+            d
+            for d in previewed
+            if d.get("reference") == invoice["ExternalInvoiceReference1"] and "total" in d
+        ]
+        assert Counter((r["account"], kr(r["net"])) for r in doc["rows"]) == Counter(
+            (
+                int(r["AccountNumber"]),
+                from_decimal(Decimal(str(r["Price"]))) * int(Decimal(str(r["DeliveredQuantity"]))),
+            )
+            for r in invoice["InvoiceRows"]
+        )
+    # The payout vouchers: the same rows.
+    report_vouchers = Counter(
+        (r["account"], kr(r["debit"]), kr(r["credit"]))
+        for d in previewed
+        if d["document"] == "voucher"
+        for r in d["rows"]
+    )
+    fortnox_vouchers = Counter(
+        (
+            int(r["Account"]),
+            from_decimal(Decimal(str(r["Debit"]))),
+            from_decimal(Decimal(str(r["Credit"]))),
+        )
+        for v in booked["vouchers"]
+        if v["VoucherSeries"] == "A"
+        for r in v["VoucherRows"]
+    )
+    assert fortnox_vouchers == report_vouchers
+    assert world.ledger.runs("demo", day)[-1].books_the_day
+
+
+def test_a_dry_run_client_refuses_writes_before_sending(world: World) -> None:
+    ctx = dataclasses.replace(world.context(world.payout_days()[0]), dry_run=True)
+    assert ctx.fortnox.list_customers() == []  # reading is fine
+    with pytest.raises(WritesForbidden, match="tenant demo, day .* is a dry run"):
+        ctx.fortnox.create_customer({"Name": "x"})
+    assert world.fortnox_writes() == 0
+
+
+def test_dry_run_comes_from_the_tenant_or_the_run(world: World) -> None:
+    tenant = world.tenant
+    assert not dry_run_wanted(tenant, {})
+    assert not dry_run_wanted(tenant, {"dry_run": False})
+    assert dry_run_wanted(tenant, {"dry_run": True})
+    reviewing = tenant.model_copy(update={"dry_run": True})
+    assert dry_run_wanted(reviewing, {}) and dry_run_wanted(reviewing, {"dry_run": False})
