@@ -215,7 +215,8 @@ class AuthFailed(ApiError):
         return "was refused"
 
     def _advice(self) -> str:
-        return "Check the credentials in the Airflow connection"
+        # A known refusal (a missing licence or scope) already says what to do instead.
+        return "" if self.detail else "Check the credentials in the Airflow connection"
 
 
 class NotFound(ApiError):

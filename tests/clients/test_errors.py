@@ -118,11 +118,8 @@ def test_fortnox_error_keys_are_read_in_any_case() -> None:
 
 def test_unknown_fortnox_code_keeps_fortnox_text() -> None:
     assert decode_fortnox_error(
-        {"ErrorInformation": {"code": 2999001, "message": "Konto 3001 är inte aktivt"}}
-    ) == (
-        "2999001",
-        "Konto 3001 är inte aktivt",
-    )
+        {"ErrorInformation": {"code": 2999099, "message": "Något annat gick fel"}}
+    ) == ("2999099", "Något annat gick fel")
     assert decode_fortnox_error(None) == (None, "")
     assert decode_fortnox_error({"message": "Too many"}) == (None, "Too many")
 

@@ -9,7 +9,6 @@ import pytest
 
 from dibs_fortnox.hooks import NetsEasyHook
 from dibs_fortnox.onboarding.checks import CheckResult, run_checks
-from dibs_fortnox.sandbox.faults import FaultRule
 from tests.onboarding.world import TODAY, OnboardingWorld, onboarding_world
 
 
@@ -40,9 +39,7 @@ def test_missing_scopes_are_named() -> None:
 
 
 def test_missing_licence_is_named(world: OnboardingWorld) -> None:
-    world.fortnox_app.faults.add(
-        FaultRule("error_before", method="GET", route="/3/invoices", status=403)
-    )
+    world.company.unlicensed.add("invoice")  # the emulator answers 403, code 2001101
     found = failures(world)
     assert list(found) == ["fortnox_scopes"]
     assert "licence" in found["fortnox_scopes"].message

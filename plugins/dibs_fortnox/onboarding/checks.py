@@ -285,10 +285,12 @@ def run_checks(
     nets_factory: Callable[[], NetsClient],
     today: date,
 ) -> list[CheckResult]:
-    """Every check, in the order a person would fix them; Fortnox ones stop when it is down."""
+    """Every check, in the order a person would fix them; the Fortnox ones stop when it is
+    down or the integration lacks scopes or licences (Fortnox would answer each with 403)."""
     results = [check_fortnox_reachable(tenant, fortnox)]
     if results[0].ok:
         results.append(check_scopes(tenant, fortnox))
+    if results[-1].ok:
         years = fortnox.financial_years()
         results += [
             check_financial_years(tenant, years, today),

@@ -34,7 +34,7 @@ from dibs_fortnox.sandbox.fortnox.call import ApiHandler, Call
 from dibs_fortnox.sandbox.fortnox.company import Company
 from dibs_fortnox.sandbox.fortnox.oauth import OAuthError, TokenStore
 from dibs_fortnox.sandbox.fortnox.ratelimit import SlidingWindowLimiter
-from dibs_fortnox.sandbox.fortnox.rules import RATE_LIMITED, FortnoxError
+from dibs_fortnox.sandbox.fortnox.rules import RATE_LIMITED, FortnoxError, check_scope
 from dibs_fortnox.sandbox.fortnox.views import invoice_full, payment_full, voucher_full
 from dibs_fortnox.sandbox.router import Request, Response
 from dibs_fortnox.sandbox.server import EmulatorApp
@@ -163,7 +163,8 @@ class FortnoxApp(EmulatorApp):
         The exactly-once tests and the demo compare this before and after a re-run.
         """
         return sum(
-            count for key, count in self.requests_by_route.items()
+            count
+            for key, count in self.requests_by_route.items()
             if key.split(" ", 1)[0] in ("POST", "PUT") and " /3/" in key
         )
 
@@ -218,6 +219,7 @@ class FortnoxApp(EmulatorApp):
                             raise FortnoxError(
                                 403, 2001103, f"Api-licens saknas: no company {grant.tenant_id}"
                             )
+                        check_scope(pattern, self.tokens.scopes_of(grant.client_id), book.company)
                         response = handler(Call(request, book, self._today()))
                         if (
                             method in ("POST", "PUT")

@@ -78,6 +78,8 @@ class Company:
             API does not expose; it shows on each invoice as ``RoundOff``).
         accounting_method: ``ACCRUAL`` (fakturametoden) or ``CASH`` (kontantmetoden), as
             Fortnox reports it on each financial year.
+        unlicensed: API scopes whose Fortnox licence the company lacks (``invoice`` without
+            the Fakturering licence); their resources answer 403 with code 2001101.
     """
 
     tenant_id: str
@@ -94,6 +96,7 @@ class Company:
     eu_sales_over_limit: bool = False
     invoice_round_off: bool = False
     accounting_method: str = "ACCRUAL"
+    unlicensed: set[str] = field(default_factory=set)
 
     def years(self) -> list[FinancialYear]:
         """The financial years with their ids (1-based, in the order given)."""

@@ -174,6 +174,12 @@ class TokenStore:
         return payload
 
     # -- API calls ---------------------------------------------------------------------
+    def scopes_of(self, client_id: str) -> set[str]:
+        """The scopes the integration was given (what its tokens may do)."""
+        with self._lock:
+            client = self._clients.get(client_id)
+            return set(client.scopes.split()) if client is not None else set()
+
     def authenticate(self, authorization: str | None) -> Grant:
         """The grant of a ``Bearer`` header, or a 401 ``FortnoxError``."""
         if not authorization or not authorization.lower().startswith("bearer "):

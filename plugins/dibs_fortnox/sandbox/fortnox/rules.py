@@ -58,6 +58,26 @@ BOOKED_CANNOT_CANCEL = 2999015
 MISSING_FIELD = 2999016
 RATE_LIMITED = 2999017
 CURRENCY_AMOUNTS = 2999019
+SCOPE_MISSING = 2999020  # integrators see 403 with "behörighet ... scope"; no code published
+
+NO_LICENCE_FOR_SCOPE = 2001101  # "Det finns ingen aktiv licens för önskat scope"
+
+# The scope each API resource needs (Fortnox "Scopes" page; reference §1.5). Vouchers,
+# accounts, years and series are "bookkeeping"; the locked period is read under "settings".
+SCOPE_OF_RESOURCE = {
+    "companyinformation": "companyinformation",
+    "currencies": "currency",
+    "customers": "customer",
+    "invoices": "invoice",
+    "invoicepayments": "payment",
+    "modesofpayments": "settings",
+    "settings": "settings",
+    "accounts": "bookkeeping",
+    "financialyears": "bookkeeping",
+    "voucherseries": "bookkeeping",
+    "vouchers": "bookkeeping",
+    "euvatlimitregulation": "bookkeeping",
+}
 
 VAT_ACCOUNTS: dict[int, Account] = {25: 2611, 12: 2621, 6: 2631}
 ALLOWED_VAT = (0, 6, 12, 25)
@@ -195,6 +215,20 @@ def check_currency(company: Company, code: str) -> str:
     if code not in company.currencies:
         raise bad(UNKNOWN_CURRENCY, f"Could not find currency {code}")
     return code
+
+
+def check_scope(pattern: str, granted: set[str], company: Company) -> None:
+    """The token's scopes must cover the resource, and the company must hold its licence."""
+    resource = pattern.split("/")[2] if pattern.startswith("/3/") else ""
+    scope = SCOPE_OF_RESOURCE.get(resource)
+    if scope is None:
+        return
+    if scope not in granted:
+        raise FortnoxError(403, SCOPE_MISSING, f"Har inte behörighet för scope {scope} ({pattern})")
+    if scope in company.unlicensed:
+        raise FortnoxError(
+            403, NO_LICENCE_FOR_SCOPE, f"Det finns ingen aktiv licens för önskat scope ({scope})"
+        )
 
 
 def check_series(company: Company, series: str) -> str:
