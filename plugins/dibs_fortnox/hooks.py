@@ -1,8 +1,17 @@
 """Airflow side of the clients: read a tenant's connection and build the plain client.
 
-A hook is a connection plus a session, nothing more: every rule about Nets or Fortnox
-lives in the Airflow-free clients. Credentials come only from Airflow connections, so any
+A hook here is a connection reader, nothing more: every rule about Nets or Fortnox lives
+in the Airflow-free clients. Credentials come only from Airflow connections, so any
 secrets backend works and nothing secret is ever in the tenants file.
+
+The hooks derive from Airflow's plain ``BaseHook``, not from the HTTP provider's
+``HttpHook``: that hook's session would send the login and password as basic auth and every
+key of the connection's extra as a header, which is wrong for both APIs (Nets wants the raw
+key in ``Authorization``, Fortnox a bearer token from OAuth) and would put the Fortnox
+``tenant_id`` and ``auth_url`` on every request. Its retry loop (tenacity around one
+``run``) knows nothing of which writes are safe to repeat. So the clients keep their own
+session and retry policy, and connections keep the provider's ``http`` connection type
+(its form in the UI: host, login, password, extra).
 
 Connections:
     Nets (``nets_conn_id``): ``password`` = secret key, ``host`` = API base
@@ -16,8 +25,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from airflow.providers.http.hooks.http import HttpHook
-from airflow.sdk import Connection
+from airflow.sdk import BaseHook, Connection
 from airflow.sdk.exceptions import AirflowNotFoundException
 
 from dibs_fortnox.errors import ConfigError
@@ -41,7 +49,7 @@ def base_url(host: str | None, schema: str | None, port: int | None, default: st
     return url.rstrip("/")
 
 
-def connection_of(hook: HttpHook, conn_id: str, what: str, example: str) -> Connection:
+def connection_of(hook: BaseHook, conn_id: str, what: str, example: str) -> Connection:
     """The hook's Airflow connection; a missing one is a ``ConfigError`` with the fix.
 
     Airflow's own "isn't defined" error would be retried three times to no avail; a
@@ -76,14 +84,15 @@ def test_key_problem(key: str, conn_id: str, tenant: str) -> str | None:
     )
 
 
-class NetsEasyHook(HttpHook):
+class NetsEasyHook(BaseHook):
     """Builds a ``NetsClient`` from an Airflow connection."""
 
     conn_name_attr = "nets_conn_id"
+    conn_type = "http"
     hook_name = "Nets Easy (DIBS Easy)"
 
     def __init__(self, nets_conn_id: str, **kwargs: Any) -> None:
-        super().__init__(method="GET", http_conn_id=nets_conn_id, **kwargs)
+        super().__init__(**kwargs)
         self.nets_conn_id = nets_conn_id
 
     def client(self, tenant: str, payment_cache: PaymentCache | None = None) -> NetsClient:
@@ -102,14 +111,15 @@ class NetsEasyHook(HttpHook):
         return NetsClient(url, conn.password, payment_cache=payment_cache, tenant=tenant)
 
 
-class FortnoxHook(HttpHook):
+class FortnoxHook(BaseHook):
     """Builds a ``FortnoxClient`` (client-credentials OAuth) from an Airflow connection."""
 
     conn_name_attr = "fortnox_conn_id"
+    conn_type = "http"
     hook_name = "Fortnox"
 
     def __init__(self, fortnox_conn_id: str, **kwargs: Any) -> None:
-        super().__init__(method="GET", http_conn_id=fortnox_conn_id, **kwargs)
+        super().__init__(**kwargs)
         self.fortnox_conn_id = fortnox_conn_id
 
     def client(self, tenant: str, limiter: Limiter | None = None) -> FortnoxClient:

@@ -1,8 +1,9 @@
 """One JSON-over-HTTP sender shared by the Nets and Fortnox clients.
 
 Everything both APIs have in common happens here, once: authentication headers, the rate
-limiter, the retry policy, timeouts, exact-decimal JSON in both directions, logging without
-secrets, and the translation of every failure into the error tree of ``errors``. The
+limiter, the retry policy (run by tenacity, see ``retry``), timeouts, exact-decimal JSON in
+both directions, logging without secrets, and the translation of every failure into the
+error tree of ``errors``. The
 clients above it only name operations and unwrap resources; the session below it is a
 plain ``requests.Session`` (tests pass one that counts, the hooks pass Airflow's).
 
@@ -20,6 +21,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 import requests
+from tenacity import RetryCallState, before_sleep_log
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 from dibs_fortnox import money
@@ -38,7 +40,7 @@ from dibs_fortnox.errors import (
     redact,
 )
 from dibs_fortnox.ratelimit import Limiter
-from dibs_fortnox.retry import SAFE_METHODS, RetryPolicy, parse_retry_after
+from dibs_fortnox.retry import SAFE_METHODS, Failure, RetryPolicy, parse_retry_after
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +48,9 @@ DEFAULT_TIMEOUT: tuple[float, float] = (5.0, 30.0)
 """(connect, read) seconds: fail fast on a dead host, allow a slow bookkeeping call."""
 
 REQUEST_ID_HEADERS = ("X-Request-Id", "Request-Id", "X-Correlation-Id", "X-Amzn-Trace-Id")
+
+_UNUSABLE_URL = (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema)
+"""A base URL no attempt can fix: a configuration error, never retried."""
 
 ErrorDecoder = Callable[[Any], tuple[str | None, str]]
 """Turns a parsed error body (None if it was empty or not JSON) into (code, detail)."""
@@ -211,17 +216,18 @@ class JsonHttp:
             base_headers["Content-Type"] = "application/json"
         elif form is not None:
             data = dict(form)
-        attempt = 0
         refreshed = False
-        while True:
-            attempt += 1
-            sent_headers = dict(base_headers)
-            if self.auth is not None:
-                sent_headers.update(self.auth.headers())
-            if self.limiter is not None:
-                self.limiter.acquire()
-            started = time.monotonic()
-            try:
+
+        def send() -> requests.Response:
+            """One attempt, through the limiter; a repeat after a token refresh is part of it."""
+            nonlocal refreshed
+            while True:
+                sent_headers = dict(base_headers)
+                if self.auth is not None:
+                    sent_headers.update(self.auth.headers())
+                if self.limiter is not None:
+                    self.limiter.acquire()
+                started = time.monotonic()
                 response = self.session.request(
                     method,
                     url,
@@ -230,59 +236,62 @@ class JsonHttp:
                     headers=sent_headers,
                     timeout=self.timeout,
                 )
-            except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema) as exc:
-                raise ConfigError(
-                    f"{self.service} base URL {self.base_url!r} is not usable: {exc}"
-                ) from exc
-            except requests.RequestException as exc:
-                sent = not _never_sent(exc)
                 log.info(
-                    "%s %s %s -> no response (%s) try %d",
+                    "%s %s %s -> %d in %.0f ms (try %d)",
                     self.service,
                     method,
                     path,
-                    type(exc).__name__,
-                    attempt,
+                    response.status_code,
+                    (time.monotonic() - started) * 1000,
+                    retrying.statistics.get("attempt_number", 1),
                 )
-                if self.retry.should_retry(retry_method, None, attempt=attempt, sent=sent):
-                    self.retry.sleep(self.retry.wait_s(attempt=attempt, status=None))
-                    continue
-                cls: type[ApiError] = ApiUnavailable if (safe or not sent) else OutcomeUnknown
-                raise cls(
-                    self.service,
-                    operation,
-                    None,
-                    redact(str(exc), self._secrets()),
-                    tenant=self.tenant,
-                    secrets=self._secrets(),
-                ) from exc
-            elapsed_ms = (time.monotonic() - started) * 1000
-            log.info(
-                "%s %s %s -> %d in %.0f ms (try %d)",
-                self.service,
-                method,
-                path,
-                response.status_code,
-                elapsed_ms,
-                attempt,
-            )
+                if response.status_code == 401 and self.auth is not None and not refreshed:
+                    refreshed = True
+                    if self.auth.refresh_after_401(sent_headers):
+                        continue
+                return response
+
+        def failure(state: RetryCallState) -> Failure | None:
+            """How this attempt failed, if the policy lets it be repeated (else None)."""
+            assert state.outcome is not None
+            if state.outcome.failed:
+                exc = state.outcome.exception()
+                if not isinstance(exc, requests.RequestException) or isinstance(exc, _UNUSABLE_URL):
+                    return None
+                sent = not _never_sent(exc)
+                return (
+                    Failure(None) if self.retry.retryable(retry_method, None, sent=sent) else None
+                )
+            response: requests.Response = state.outcome.result()
+            if 200 <= response.status_code < 300:
+                return None
             status = response.status_code
-            if 200 <= status < 300:
-                return self._parse_success(response, operation)
-            if status == 401 and self.auth is not None and not refreshed:
-                refreshed = True
-                if self.auth.refresh_after_401(sent_headers):
-                    attempt -= 1  # the repeat after a token refresh is not a retry
-                    continue
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
-            if self.retry.should_retry(
-                retry_method, status, attempt=attempt, retry_after_s=retry_after
-            ):
-                self.retry.sleep(
-                    self.retry.wait_s(attempt=attempt, status=status, retry_after_s=retry_after)
-                )
-                continue
-            raise self._error(response, operation, safe=safe, retry_after=retry_after)
+            if self.retry.retryable(retry_method, status, retry_after_s=retry_after):
+                return Failure(status, retry_after)
+            return None
+
+        retrying = self.retry.retrying(failure, before_sleep_log(log, logging.INFO))
+        try:
+            response = retrying(send)
+        except _UNUSABLE_URL as exc:
+            raise ConfigError(
+                f"{self.service} base URL {self.base_url!r} is not usable: {exc}"
+            ) from exc
+        except requests.RequestException as exc:
+            cls: type[ApiError] = ApiUnavailable if (safe or _never_sent(exc)) else OutcomeUnknown
+            raise cls(
+                self.service,
+                operation,
+                None,
+                redact(str(exc), self._secrets()),
+                tenant=self.tenant,
+                secrets=self._secrets(),
+            ) from exc
+        if 200 <= response.status_code < 300:
+            return self._parse_success(response, operation)
+        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        raise self._error(response, operation, safe=safe, retry_after=retry_after)
 
     def _parse_success(self, response: requests.Response, operation: str) -> Any:
         if not response.content:

@@ -16,6 +16,12 @@ The rules, in order of importance:
 
 ``sleep`` and ``jitter`` are injectable so tests run with zero waits and count attempts.
 
+The mechanics (the attempt loop, stopping after ``max_attempts``, sleeping, the hook that
+logs before each wait, handing back the last answer) are tenacity's: ``RetryPolicy.retrying``
+builds a ``tenacity.Retrying`` from this module's rules. What stays here is the policy
+tenacity cannot know: which method may repeat after which failure, ``Retry-After`` and its
+cap, and the floor for Fortnox's 429.
+
 Example:
     >>> waits = []
     >>> policy = RetryPolicy(sleep=waits.append, jitter=no_jitter)
@@ -33,6 +39,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import Any
+
+import tenacity
 
 RETRY_STATUSES: tuple[int, ...] = (429, 500, 502, 503, 504)
 """Statuses after which a call may be sent again (subject to the method rule)."""
@@ -86,6 +95,20 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
         when = when.replace(tzinfo=UTC)
     now = now or datetime.now(UTC)
     return max(0.0, (when - now).total_seconds())
+
+
+@dataclass(frozen=True)
+class Failure:
+    """How a retryable attempt failed: its status (None: no response) and ``Retry-After``."""
+
+    status: int | None
+    retry_after_s: float | None = None
+
+
+def _last_outcome(state: tenacity.RetryCallState) -> Any:
+    """Hand back what the last attempt gave: its result, or its exception raised again."""
+    assert state.outcome is not None
+    return state.outcome.result()
 
 
 def backoff_s(attempt: int, base_s: float, max_wait_s: float) -> float:
@@ -152,6 +175,19 @@ class RetryPolicy:
         """Fortnox: no ``Retry-After`` on 429 and a 5-second window, so wait at least that."""
         return cls(min_rate_limit_wait_s=5.0)
 
+    def retryable(
+        self,
+        method: str,
+        status: int | None,
+        *,
+        sent: bool = True,
+        retry_after_s: float | None = None,
+    ) -> bool:
+        """Whether a call that failed this way may be sent again (attempts not counted)."""
+        if retry_after_s is not None and retry_after_s > self.max_retry_after_s:
+            return False
+        return may_retry(method, status, sent=sent)
+
     def should_retry(
         self,
         method: str,
@@ -162,11 +198,44 @@ class RetryPolicy:
         retry_after_s: float | None = None,
     ) -> bool:
         """Decide whether try number ``attempt`` (1-based), which just failed, is repeated."""
-        if attempt >= self.max_attempts:
-            return False
-        if retry_after_s is not None and retry_after_s > self.max_retry_after_s:
-            return False
-        return may_retry(method, status, sent=sent)
+        return attempt < self.max_attempts and self.retryable(
+            method, status, sent=sent, retry_after_s=retry_after_s
+        )
+
+    def retrying(
+        self,
+        failure: Callable[[tenacity.RetryCallState], Failure | None],
+        before_sleep: Callable[[tenacity.RetryCallState], None] | None = None,
+    ) -> tenacity.Retrying:
+        """A tenacity ``Retrying`` that applies this policy to one logical call.
+
+        Args:
+            failure: reads an attempt's outcome: None when it must not be repeated (a success,
+                or a failure the rules say is final), else how it failed.
+            before_sleep: called before each wait (logging).
+
+        Once the attempts are used up, or the outcome is final, the last outcome is handed
+        back as it was: the last response is returned, the last exception raised.
+        """
+
+        def retry(state: tenacity.RetryCallState) -> bool:
+            return failure(state) is not None
+
+        def wait(state: tenacity.RetryCallState) -> float:
+            failed = failure(state)
+            status, retry_after = (failed.status, failed.retry_after_s) if failed else (None, None)
+            return self.wait_s(
+                attempt=state.attempt_number, status=status, retry_after_s=retry_after
+            )
+
+        return tenacity.Retrying(
+            stop=tenacity.stop_after_attempt(self.max_attempts),
+            wait=wait,
+            retry=retry,
+            sleep=self.sleep,
+            before_sleep=before_sleep,
+            retry_error_callback=_last_outcome,
+        )
 
     def wait_s(
         self, *, attempt: int, status: int | None, retry_after_s: float | None = None
