@@ -9,6 +9,7 @@ import pytest
 
 from dibs_fortnox.retry import (
     RETRY_STATUSES,
+    Failure,
     RetryPolicy,
     backoff_s,
     full_jitter,
@@ -106,3 +107,27 @@ def test_no_wait_policy_decides_like_the_default_but_sleeps_zero() -> None:
     assert policy.should_retry("GET", 503, attempt=1) and not policy.should_retry(
         "POST", 503, attempt=1
     )
+
+
+def test_retrying_hands_back_the_last_answer_once_attempts_are_used_up() -> None:
+    slept: list[float] = []
+    answers = iter([503, 502, 500, 200])
+    retrying = RetryPolicy.no_wait(3, sleep=slept.append).retrying(lambda state: Failure(503))
+    assert retrying(lambda: next(answers)) == 500  # the third answer, not a RetryError
+    assert slept == [0.0, 0.0]
+
+
+def test_retrying_raises_the_last_exception_and_stops_at_a_final_failure() -> None:
+    calls: list[int] = []
+
+    def boom() -> None:
+        calls.append(1)
+        raise ConnectionError(f"try {len(calls)}")
+
+    retrying = RetryPolicy.no_wait(4).retrying(lambda state: Failure(None))
+    with pytest.raises(ConnectionError, match="try 4"):
+        retrying(boom)
+    calls.clear()
+    final = RetryPolicy.no_wait(4).retrying(lambda state: None)  # the policy says: do not repeat
+    with pytest.raises(ConnectionError, match="try 1"):
+        final(boom)
