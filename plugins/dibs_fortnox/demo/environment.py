@@ -100,10 +100,36 @@ def _conn_var(conn_id: str) -> str:
     return "AIRFLOW_CONN_" + conn_id.upper()
 
 
-def airflow_env(
-    tenant: TenantConfig, sandbox: Sandbox, home: Path, state_db: Path
+def connection_env(
+    tenant: TenantConfig,
+    *,
+    nets_url: str,
+    nets_secret: str,
+    fortnox_url: str,
+    client_id: str,
+    client_secret: str,
+    fortnox_tenant_id: str,
 ) -> dict[str, str]:
-    """Environment for Airflow child processes: SQLite metadata, our folders, connections."""
+    """The tenant's two Airflow connections as ``AIRFLOW_CONN_*`` variables (sandbox URLs)."""
+    return {
+        _conn_var(tenant.nets_conn_id): json.dumps(
+            {"conn_type": "http", "host": nets_url, "password": nets_secret}
+        ),
+        _conn_var(tenant.fortnox_conn_id): json.dumps(
+            {
+                "conn_type": "http",
+                "host": fortnox_url,
+                "login": client_id,
+                "password": client_secret,
+                "extra": {"tenant_id": fortnox_tenant_id, "auth_url": fortnox_url},
+            }
+        ),
+    }
+
+
+def base_env(home: Path, state_db: Path) -> dict[str, str]:
+    """Environment for Airflow child processes without connections: SQLite metadata under
+    ``home``, our folders, the state database ``state_db``."""
     env = dict(os.environ)
     env.update(
         {
@@ -122,28 +148,24 @@ def airflow_env(
             "DIBS_FORTNOX_TENANTS": env.get(
                 "DIBS_FORTNOX_TENANTS", str(REPO / "config" / "tenants.yaml")
             ),
-            _conn_var(tenant.nets_conn_id): json.dumps(
-                {
-                    "conn_type": "http",
-                    "host": sandbox.nets.url,
-                    "password": sandbox.nets_secret,
-                }
-            ),
-            _conn_var(tenant.fortnox_conn_id): json.dumps(
-                {
-                    "conn_type": "http",
-                    "host": sandbox.fortnox.url,
-                    "login": sandbox.fortnox_client_id,
-                    "password": sandbox.fortnox_client_secret,
-                    "extra": {
-                        "tenant_id": sandbox.fortnox_tenant_id,
-                        "auth_url": sandbox.fortnox.url,
-                    },
-                }
-            ),
         }
     )
     return env
+
+
+def airflow_env(
+    tenant: TenantConfig, sandbox: Sandbox, home: Path, state_db: Path
+) -> dict[str, str]:
+    """Environment for Airflow child processes: SQLite metadata, our folders, connections."""
+    return base_env(home, state_db) | connection_env(
+        tenant,
+        nets_url=sandbox.nets.url,
+        nets_secret=sandbox.nets_secret,
+        fortnox_url=sandbox.fortnox.url,
+        client_id=sandbox.fortnox_client_id,
+        client_secret=sandbox.fortnox_client_secret,
+        fortnox_tenant_id=sandbox.fortnox_tenant_id,
+    )
 
 
 def fresh_dir(path: Path) -> Path:
