@@ -92,6 +92,9 @@ def build_dag(tenant: TenantConfig) -> None:
         },
         default_args={
             **task_retry_args(),
+            # Per task across all runs, backfills included (the DAG's max_active_runs does
+            # not bind a backfill): the tenant's share of the worker slots (docs/backfill.md).
+            "max_active_tis_per_dag": tenant.max_parallel_days,
             # Close the run's row first, then tell a person (docs/onboarding.md, "Alerts").
             "on_failure_callback": [_closes_run(tenant.id), _notifies(tenant.id)],
         },

@@ -101,6 +101,10 @@ class TenantConfig(BaseModel):
     onboarding: Literal["required", "skip"] = "required"
     # Send the merchant (``email``) the failed or held days too, not only the data team.
     notify_merchant: bool = True
+    # At most this many of the tenant's days in each step (extract, transform, load,
+    # reconcile) at once, whatever started them: a big backfill then holds at most
+    # 4 x this many worker slots and the other tenants keep theirs (docs/backfill.md).
+    max_parallel_days: Annotated[int, Field(ge=1, le=32)] = 2
     # Stockholm hour by which a day must be booked; a day still unbooked then raises an alert.
     booked_by_hour: Annotated[int, Field(ge=7, le=23)] = 12
     # Above the EU distance-selling threshold: EU consumers pay their own country's VAT.

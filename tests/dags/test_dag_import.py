@@ -53,6 +53,8 @@ def test_tenant_dag_shape() -> None:
     # The trigger form (and `airflow dags trigger -c '{"dry_run": true}'`) takes a dry run.
     assert dag.params["dry_run"] is False
     assert dag.params.get_param("dry_run").schema["type"] == "boolean"
+    # the tenant's max_parallel_days (default 2) on every task, for backfills too
+    assert {t.max_active_tis_per_dag for t in dag.tasks} == {2}
 
 
 def test_every_dag_serialises_as_the_scheduler_needs() -> None:
