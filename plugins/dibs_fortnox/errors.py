@@ -79,6 +79,27 @@ def shorten(text: str, limit: int = _BODY_LIMIT) -> str:
     return f"{text[:limit]}… ({len(text) - limit} more characters)"
 
 
+_HTML = re.compile(r"^\s*(<!doctype html|<html)", re.I)
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
+
+
+def describe_html(body: str) -> str:
+    """Say what an HTML page is instead of quoting its markup; other text is unchanged.
+
+    An HTML answer from a JSON API is a gateway's, a firewall's or a maintenance page, never
+    the API's own: the person needs to know that, and the page's title, not the markup.
+    """
+    if not _HTML.match(body):
+        return body
+    found = _TITLE.search(body)
+    title = " ".join(found.group(1).split()) if found else "no title"
+    return (
+        f"an HTML page ('{title}') instead of the API's JSON: a proxy, firewall or "
+        "maintenance page; check the connection's host, and if it is right the service "
+        "is down for now"
+    )
+
+
 class DibsFortnoxError(Exception):
     """Root of every error the package raises on purpose."""
 
@@ -153,7 +174,7 @@ class ApiError(DibsFortnoxError):
         self.service = service
         self.operation = operation
         self.status = status
-        self.body = shorten(redact(body or "", secrets))
+        self.body = shorten(redact(describe_html(body or ""), secrets))
         self.request_id = request_id
         self.tenant = tenant
         self.code = code
@@ -276,6 +297,12 @@ class UnexpectedResponse(ApiError):
 
     def _what(self) -> str:
         return "returned something unexpected"
+
+    def _advice(self) -> str:
+        return (
+            "Nothing was booked from this answer; clear the day to ask again, and if it "
+            "repeats, give the request id to the API's support"
+        )
 
 
 class OutcomeUnknown(ApiError):

@@ -90,6 +90,9 @@ class TenantConfig(BaseModel):
     mode_of_payment: Annotated[str, Field(pattern=r"^[A-Z0-9]{1,10}$")] = "NETS"
     voucher_series: Annotated[str, Field(pattern=r"^[A-Z]{1,10}$")] = "A"
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "SEK"
+    # Where a payment without any address is sold to (Nets merchantHandlesConsumerData: the
+    # shop keeps the buyer's data, so Nets has none); None holds such payments instead.
+    default_country: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] | None = "SWE"
     paused: bool = False
     # Book nothing: every run writes what it would post into the day's report instead
     # (docs/preview-and-undo.md). For an accountant's review before the first real day.

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from airflow.dag_processing.dagbag import DagBag
 from airflow.timetables.interval import CronDataIntervalTimetable
+from tests.troubleshooting import assert_documented
 
 from dibs_fortnox.schedule import TIMEZONE
 
@@ -144,36 +145,44 @@ BROKEN_ENTRIES = {
     "yaml syntax error": (
         lambda t: t.replace("name: broken AB", "name: 'broken AB"),
         ":13: tenant 'broken': (entry): YAML syntax error",
+        "(entry): YAML syntax error",
     ),
     "unknown key": (
         lambda t: t.replace("    name: broken AB\n", "    name: broken AB\n    nmae: x\n"),
         ":14: tenant 'broken': nmae: is not a known setting",
+        "is not a known setting",
     ),
     "duplicate id": (
         lambda t: t.replace("id: broken", "id: acme"),
         ":12: tenant 'acme': id: duplicate tenant id",
+        "duplicate tenant id; ids must be unique",
     ),
     "three-digit account": (
         lambda t: t.replace("sales_eu: 3106", "sales_eu: 310"),
         ":18: tenant 'broken': accounts.sales_eu: Input should be greater than or equal to 1000",
+        "accounts.sales_eu: Input should be greater than or equal to 1000",
     ),
     "impossible date": (
         lambda t: t.replace("2026-10-01", "2026-13-01"),
         ":14: tenant 'broken': start_date:",
+        "write a real calendar date as YYYY-MM-DD",
     ),
     "future date": (
         lambda t: t.replace("2026-10-01", "2062-10-01"),
         ":14: tenant 'broken': start_date: Value error, start_date 2062-10-01 is in the future",
+        "is in the future",
     ),
     "missing connection": (
         lambda t: t.replace("    nets_conn_id: nets_broken\n", ""),
         ":12: tenant 'broken': nets_conn_id: is required: the id of the Airflow connection",
+        "nets_conn_id: is required: the id of the Airflow connection",
     ),
     "pasted secret": (
         lambda t: t.replace(
             "nets_conn_id: nets_broken", "nets_conn_id: live-secret-key-" + "ab" * 16
         ),
         ":16: tenant 'broken': nets_conn_id: looks like a secret",
+        "looks like a secret; secrets never go in this file",
     ),
 }
 
@@ -182,7 +191,7 @@ BROKEN_ENTRIES = {
 def test_each_broken_entry_keeps_the_good_tenants_dag(
     mistake: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    break_it, expected = BROKEN_ENTRIES[mistake]
+    break_it, expected, documented = BROKEN_ENTRIES[mistake]
     path = tmp_path / "tenants.yaml"
     good, broken = TENANT.format(id="acme", eu=3106), TENANT.format(id="broken", eu=3106)
     path.write_text("defaults:\n  voucher_series: A\ntenants:\n" + good + break_it(broken))
@@ -194,3 +203,5 @@ def test_each_broken_entry_keeps_the_good_tenants_dag(
     assert file.endswith("tenants_config_check.py")
     assert f"{path}{expected}" in error
     assert "live-secret-key-abab" not in error
+    assert documented in error
+    assert_documented(documented)

@@ -74,9 +74,14 @@ class Buyer:
         return self.is_business and self.region is Region.EU
 
 
-def buyer_of(payment: Payment) -> Buyer:
-    """Read the buyer from the payment's country and ``consumer.company``."""
-    country = payment.country
+def buyer_of(payment: Payment, default_country: str | None = None) -> Buyer:
+    """Read the buyer from the payment's country and ``consumer.company``.
+
+    Args:
+        default_country: the country of a payment without any address (the tenant's
+            ``default_country``); None leaves such a buyer without a region (held).
+    """
+    country = payment.country or default_country
     region = region_of(country)
     code = country.strip().upper() if country and region is not None else None
     name = payment.company_name

@@ -60,10 +60,17 @@ def payout_reasons(payout: Payout, currency: str) -> list[str]:
 def _region_reason(payment: Payment, region: Region | None) -> list[str]:
     if region is not None:
         return []
-    what = f"unknown country {payment.country!r}" if payment.country else "no shipping country"
+    order = f"payment {payment.payment_id} (order {payment.order_reference or '?'})"
+    if payment.country:
+        return [
+            f"{order} has unknown country {payment.country!r}, so its sales account "
+            "(Sverige / EU / utanför EU) is unknown; book it by hand"
+        ]
     return [
-        f"payment {payment.payment_id} (order {payment.order_reference or '?'}) has {what}, so "
-        "its sales account (Sverige / EU / utanför EU) is unknown; book it by hand"
+        f"{order} has no address at all (the shop handles consumer data, Nets "
+        "merchantHandlesConsumerData) and the tenant's default_country is not a known "
+        "country or is null; set default_country (docs/tenants.md), release the payout and "
+        "clear the day, or book it by hand"
     ]
 
 

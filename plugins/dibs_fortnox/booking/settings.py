@@ -98,6 +98,9 @@ class BookingSettings:
             and books EU consumers' VAT of the buyer country through OSS.
         oss_accounts: alpha-3 country → VAT percent → accounts; a rate missing here holds
             the payout (it has no account to go on).
+        default_country: alpha-3 country of a buyer Nets has no address for (the shop
+            handles consumer data itself); None holds such payments. The tenant's setting
+            of the same name is its one source (default there: SWE).
     """
 
     tenant_id: str
@@ -107,3 +110,4 @@ class BookingSettings:
     currency: str = "SEK"
     oss: bool = False
     oss_accounts: Mapping[str, Mapping[int, OssAccounts]] = field(default_factory=dict)
+    default_country: str | None = None

@@ -183,7 +183,7 @@ def _plan_payout(
     base = {"payout_id": payout.payout_id, "currency": payout.currency}
     for match in ordered:
         payment = match.payment
-        buyer = buyer_of(payment)
+        buyer = buyer_of(payment, settings.default_country)
         region = buyer.region
         source: Charge | Refund
         if match.charge is not None:

@@ -62,6 +62,7 @@ def booking_settings(tenant: TenantConfig) -> BookingSettings:
         voucher_series=tenant.voucher_series,
         currency=tenant.currency,
         oss=tenant.oss,
+        default_country=tenant.default_country,
         oss_accounts={
             country: {rate: OssAccounts(r.sales, r.vat) for rate, r in rates.items()}
             for country, rates in tenant.oss_countries.items()

@@ -20,6 +20,7 @@ from dibs_fortnox.hooks import FortnoxHook, NetsEasyHook
 from dibs_fortnox.ledger import Ledger
 from dibs_fortnox.pipeline.context import StepContext, db_url, fortnox_window
 from dibs_fortnox.pipeline.dry_run import dry_run_wanted
+from dibs_fortnox.pipeline.failures import failure_text
 from dibs_fortnox.pipeline.steps import execute
 from dibs_fortnox.schedule import booking_day
 from dibs_fortnox.tenants import load_tenants
@@ -101,8 +102,9 @@ def run_step(step: str, tenant_id: str, context: Mapping[str, Any]) -> dict[str,
     except (Transient, OutcomeUnknown):
         raise  # Airflow retries; an unknown outcome is looked up before anything is resent
     except DibsFortnoxError as exc:
-        log.error("%s failed for tenant %s: %s", step, tenant_id, exc)
-        raise AirflowFailException(str(exc)) from exc
+        text = failure_text(ctx, step, exc)
+        log.error("%s", text)
+        raise AirflowFailException(text) from exc
 
 
 def close_failed_run(tenant_id: str, context: Mapping[str, Any]) -> None:

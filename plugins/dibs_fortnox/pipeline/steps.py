@@ -15,6 +15,7 @@ from dibs_fortnox.errors import DibsFortnoxError, OutcomeUnknown, Transient
 from dibs_fortnox.pipeline.context import StepContext
 from dibs_fortnox.pipeline.dry_run import dry_load, dry_report
 from dibs_fortnox.pipeline.extract import extract
+from dibs_fortnox.pipeline.failures import failure_text
 from dibs_fortnox.pipeline.load import load
 from dibs_fortnox.pipeline.plan import transform_step
 from dibs_fortnox.pipeline.reconcile import ReconcileFailed, reconcile
@@ -51,7 +52,7 @@ def execute(ctx: StepContext, name: str) -> dict[str, Any]:
     except (Transient, OutcomeUnknown):
         raise  # Airflow retries; the run stays open
     except DibsFortnoxError as exc:
-        ctx.ledger.finish_run(key, "failed", {"step": name, "error": str(exc)})
+        ctx.ledger.finish_run(key, "failed", {"step": name, "error": failure_text(ctx, name, exc)})
         raise
     finally:
         ctx.finish()

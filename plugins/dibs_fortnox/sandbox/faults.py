@@ -10,6 +10,10 @@ Kinds:
 - ``lost_response``: run the handler (the write commits), then answer ``status`` (5xx)
   instead of the real response: the client cannot know the write landed.
 - ``drop_after``: run the handler, then close the socket without any response.
+- ``html_page``: answer ``status`` with an HTML error page (a proxy's or a maintenance
+  page, ``text/html``) *before* the handler runs, as gateways in front of APIs do.
+- ``garbled``: run the handler, then send its answer with the JSON cut off half-way and
+  the status unchanged (a truncated or corrupted body).
 
 Example:
     >>> faults = FaultInjector(seed=1)
@@ -27,8 +31,15 @@ from typing import Any, Literal
 
 from dibs_fortnox.sandbox.router import DropConnection, Request, Response
 
-FaultKind = Literal["error_before", "rate_limit", "latency", "lost_response", "drop_after"]
-_BEFORE = ("error_before", "rate_limit", "latency")
+FaultKind = Literal[
+    "error_before", "rate_limit", "latency", "lost_response", "drop_after", "html_page", "garbled"
+]
+_BEFORE = ("error_before", "rate_limit", "latency", "html_page")
+_HTML_PAGE = (
+    "<!DOCTYPE html>\n<html><head><title>{status} Service Unavailable</title></head>\n"
+    "<body><h1>Service Unavailable</h1><p>The server is temporarily unable to service "
+    "your request. Please try again later.</p><hr><address>nginx</address></body></html>\n"
+)
 
 
 @dataclass
@@ -119,15 +130,21 @@ class FaultInjector:
             return None
         if rule.kind == "rate_limit":
             return Response.json(429, {"message": "Too many requests (injected fault)"})
+        if rule.kind == "html_page":
+            page = _HTML_PAGE.format(status=rule.status).encode("utf-8")
+            return Response(rule.status, page, {"Content-Type": "text/html; charset=utf-8"})
         return Response.json(rule.status, {"message": "Service unavailable (injected fault)"})
 
     def after(self, request: Request, response: Response) -> Response:
         """Return the response to send once the handler has run (and committed)."""
         if response.status >= 400:
             return response
-        rule = self._fire(request, ("lost_response", "drop_after"))
+        rule = self._fire(request, ("lost_response", "drop_after", "garbled"))
         if rule is None:
             return response
         if rule.kind == "drop_after":
             raise DropConnection()
+        if rule.kind == "garbled":
+            body = response.body or b"{}"
+            return Response(response.status, body[: len(body) // 2], dict(response.headers))
         return Response.json(rule.status, {"message": "Bad gateway (injected fault)"})

@@ -256,7 +256,8 @@ class NetsApp(EmulatorApp):
 
     def handle(self, request: Request) -> Response:
         response = super().handle(request)
-        if (response.status >= 500 or response.status == 402) and response.body:
+        is_json = "json" in response.headers.get("Content-Type", "")
+        if (response.status >= 500 or response.status == 402) and response.body and is_json:
             body = response.parsed()
             if isinstance(body, dict) and "code" not in body:
                 message = str(body.get("message", "Internal error"))
