@@ -33,6 +33,7 @@ from dibs_fortnox.fortnox.auth import ClientCredentials
 from dibs_fortnox.fortnox.client import FortnoxClient
 from dibs_fortnox.nets.client import NetsClient, PaymentCache
 from dibs_fortnox.ratelimit import Limiter
+from dibs_fortnox.retry import RetryPolicy
 
 NETS_DEFAULT_HOST = "https://api.dibspayment.eu"
 FORTNOX_DEFAULT_HOST = "https://api.fortnox.se"
@@ -122,8 +123,11 @@ class FortnoxHook(BaseHook):
         super().__init__(**kwargs)
         self.fortnox_conn_id = fortnox_conn_id
 
-    def client(self, tenant: str, limiter: Limiter | None = None) -> FortnoxClient:
-        """The tenant's client; ``limiter`` is its rate window (a per-process one when None)."""
+    def client(
+        self, tenant: str, limiter: Limiter | None = None, retry: RetryPolicy | None = None
+    ) -> FortnoxClient:
+        """The tenant's client; ``limiter`` is its rate window (a per-process one when None),
+        ``retry`` its retry policy (Fortnox's default when None)."""
         conn = connection_of(
             self,
             self.fortnox_conn_id,
@@ -148,4 +152,4 @@ class FortnoxHook(BaseHook):
             # failure e-mail names this command (docs/troubleshooting.md, "Onboarding").
             reconnect_hint=f"python -m dibs_fortnox.onboarding.connect --tenant {tenant}",
         )
-        return FortnoxClient(url, auth, tenant=tenant, limiter=limiter)
+        return FortnoxClient(url, auth, tenant=tenant, limiter=limiter, retry=retry)

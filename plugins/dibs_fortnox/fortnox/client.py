@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
+from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
@@ -34,6 +35,7 @@ from dibs_fortnox.fortnox.auth import ClientCredentials
 from dibs_fortnox.fortnox.errors_map import decode_fortnox_error
 from dibs_fortnox.fortnox.paging import PAGE_LIMIT, TotalPagesPaginator
 from dibs_fortnox.http import JsonHttp
+from dibs_fortnox.money import Ore, from_decimal
 from dibs_fortnox.ratelimit import Limiter, SlidingWindowLimiter
 from dibs_fortnox.retry import RetryPolicy
 
@@ -184,6 +186,25 @@ class FortnoxClient:
     def get_account(self, number: int) -> Json:
         """One account (``Active``, ``VATCode``, ...). Raises ``NotFound`` if missing."""
         return self._call("GET", f"/3/accounts/{_seg(number)}", "get_account", "Account")
+
+    def account_balance(self, number: int) -> Ore:
+        """The account's balance now, in öre (debit − credit).
+
+        Fortnox gives it as ``BalanceCarriedForward`` of the single account in the current
+        financial year: the balance brought forward plus every voucher of the year so far
+        (fortnox_AccountSingleItem in the OpenAPI document; the list item lacks it).
+        """
+        account = self.get_account(number)
+        value = account.get("BalanceCarriedForward")
+        if isinstance(value, bool) or not isinstance(value, int | Decimal | str):
+            raise UnexpectedResponse(
+                SERVICE,
+                "get_account",
+                200,
+                tenant=self.tenant,
+                detail=f"account {number} has no BalanceCarriedForward",
+            )
+        return from_decimal(Decimal(str(value)))
 
     def list_accounts(self, financial_year: int | None = None) -> list[Json]:
         """The chart of accounts of ``financial_year`` (Fortnox's ``Id``; None: the current)."""

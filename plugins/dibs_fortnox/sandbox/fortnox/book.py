@@ -74,6 +74,22 @@ class Book:
         """Account -> debit minus credit in öre, for every account any voucher touched."""
         return dict(sorted(self.balances.items()))
 
+    def account_balance(self, number: int, year_id: int) -> tuple[int, int]:
+        """Brought forward and carried forward balance (öre) of an account in a year.
+
+        Balance-sheet accounts (classes 1 and 2) carry the earlier years' vouchers forward;
+        result accounts start every year at zero, as after a closed year in Fortnox.
+        """
+        brought = carried = 0
+        for voucher in self.vouchers.values():
+            if voucher.year > year_id or (voucher.year < year_id and number >= 3000):
+                continue
+            moved = sum(r.debit - r.credit for r in voucher.rows if r.account == number)
+            if voucher.year < year_id:
+                brought += moved
+            carried += moved
+        return brought, carried
+
     def next_voucher_number(self, series: str, year: int) -> int:
         return self._next_voucher.get((series, year), 1)
 

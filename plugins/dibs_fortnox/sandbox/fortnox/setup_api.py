@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from dibs_fortnox.money import to_decimal
 from dibs_fortnox.sandbox.fortnox import fields
 from dibs_fortnox.sandbox.fortnox.call import Call, RouteDecorator, ok
 from dibs_fortnox.sandbox.fortnox.company import FinancialYear
@@ -129,7 +130,12 @@ def register(route: RouteDecorator) -> None:
         if number not in company.accounts:
             raise not_found(f"kontot {number}")
         year = _preselected_year(call)
-        return ok({"Account": account(company, number, year.id if year else None)})
+        view = account(company, number, year.id if year else None)
+        if year is not None:
+            brought, carried = call.book.account_balance(number, year.id)
+            view["BalanceBroughtForward"] = to_decimal(brought)
+            view["BalanceCarriedForward"] = to_decimal(carried)
+        return ok({"Account": view})
 
     def series_view(call: Call, code: str) -> dict[str, object]:
         year = _preselected_year(call)
