@@ -127,7 +127,7 @@ class FortnoxHook(BaseHook):
         self, tenant: str, limiter: Limiter | None = None, retry: RetryPolicy | None = None
     ) -> FortnoxClient:
         """The tenant's client; ``limiter`` is its rate window (a per-process one when None),
-        ``retry`` its retry policy (Fortnox's default when None)."""
+        ``retry`` the retry policy of its API and token calls (Fortnox's default when None)."""
         conn = connection_of(
             self,
             self.fortnox_conn_id,
@@ -151,5 +151,6 @@ class FortnoxHook(BaseHook):
             # An invalid_grant is a person's job, not a retry: the day fails at once and the
             # failure e-mail names this command (docs/troubleshooting.md, "Onboarding").
             reconnect_hint=f"python -m dibs_fortnox.onboarding.connect --tenant {tenant}",
+            retry=retry,
         )
         return FortnoxClient(url, auth, tenant=tenant, limiter=limiter, retry=retry)

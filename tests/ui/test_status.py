@@ -100,8 +100,9 @@ def test_unreachable_fortnox_is_that_tenants_error_only(world: World) -> None:
     dead.stop()  # nothing listens there any more
 
     def unreachable(tenant: TenantConfig) -> int:
-        auth = ClientCredentials("demo-client", world.client_secret, tenant.id, url)
-        client = FortnoxClient(url, auth, tenant=tenant.id, retry=RetryPolicy(max_attempts=1))
+        once = RetryPolicy(max_attempts=1)
+        auth = ClientCredentials("demo-client", world.client_secret, tenant.id, url, retry=once)
+        client = FortnoxClient(url, auth, tenant=tenant.id, retry=once)
         return client.account_balance(tenant.accounts.receivable)
 
     other = world.tenant.model_copy(update={"id": "other", "name": "Other AB"})

@@ -70,15 +70,12 @@ def line_chart(days: Sequence[date], series: Sequence[Series], title: str = "") 
     parts.append(
         f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{zero:.1f}" y2="{zero:.1f}" stroke="#999"/>'
     )
-    for value in (high, low) if high != low else (high,):
+    for value in sorted({high, low, 0}):
         y = _scale(low, high, value)
         parts.append(
             f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="12">'
             f"{escape(format_amount(value))}</text>"
         )
-    parts.append(
-        f'<text x="{LEFT - 6}" y="{zero + 4:.1f}" text-anchor="end" font-size="12">0</text>'
-    )
     every = max(1, len(days) // 8)
     for i, day in enumerate(days):
         if i % every == 0 or i == len(days) - 1:
@@ -95,7 +92,7 @@ def line_chart(days: Sequence[date], series: Sequence[Series], title: str = "") 
             f'stroke="{escape(line.colour)}" stroke-width="2" points="{points}"/>'
         )
     for n, line in enumerate(series):
-        lx = LEFT + n * 220
+        lx = LEFT + n * 270
         ly = HEIGHT - 18
         parts.append(
             f'<rect x="{lx}" y="{ly - 9}" width="14" height="4" fill="{escape(line.colour)}"/>'

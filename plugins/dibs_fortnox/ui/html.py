@@ -23,6 +23,7 @@ table { border-collapse: collapse; width: 100%; }
 th, td { border-bottom: 1px solid #ddd; padding: .4rem .6rem; text-align: left;
          vertical-align: top; }
 th { background: #f3f3f3; }
+td.day, td.tenant { white-space: nowrap; }
 .num { text-align: right; font-variant-numeric: tabular-nums; }
 .ok { color: #1a7f37; } .bad { color: #b42318; font-weight: 600; }
 .error { color: #b42318; } .muted { color: #777; }
@@ -99,10 +100,10 @@ def overview_page(
         t = row.tenant
         body.append(
             f'<tr data-tenant="{escape(t.id)}">'
-            f'<td><a href="{escape(base)}/tenants/{quote(t.id)}">{escape(t.id)}</a> '
-            f"{escape(t.name)}<br>{runs_link(t.dag_id)}</td>"
+            f'<td class="tenant"><a href="{escape(base)}/tenants/{quote(t.id)}">'
+            f"{escape(t.id)}</a> {escape(t.name)}<br>{runs_link(t.dag_id)}</td>"
             f"<td>{escape(row.onboarding)}</td>"
-            f"<td>{row.last_booked_day or '—'}</td>"
+            f'<td class="day">{row.last_booked_day or "—"}</td>'
             f"<td>{problems_cell(row.problems, t.dag_id)}</td>"
             f"<td>{balance_cell(row.balance)}</td></tr>"
         )
@@ -124,7 +125,7 @@ def tenant_page(row: TenantOverview, points: Sequence[DayPoint], base: str) -> s
     """One tenant: its status, a chart over time and links to its runs."""
     t = row.tenant
     days = [p.day for p in points]
-    receivable = f"receivable {t.accounts.receivable}"
+    receivable = f"receivable {t.accounts.receivable} (as booked by us)"
     chart = line_chart(
         days,
         [

@@ -136,9 +136,10 @@ def day_problems(ledger: Ledger, tenant: TenantConfig) -> tuple[DayProblem, ...]
     held: dict[date, list[str]] = {}
     for payout in ledger.payouts(tenant.id):
         if payout.status == "held":
-            held.setdefault(payout.day, []).append(
-                f"payout {payout.payout_id} held: {payout.reason or 'no reason recorded'}"
-            )
+            reason = payout.reason or "no reason recorded"
+            if payout.payout_id not in reason:
+                reason = f"payout {payout.payout_id}: {reason}"
+            held.setdefault(payout.day, []).append(reason)
     problems: list[DayProblem] = []
     for day, run in sorted(latest_runs(ledger.runs(tenant.id)).items(), reverse=True):
         if run.status == "failed":
