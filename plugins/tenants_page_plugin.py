@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from airflow.plugins_manager import AirflowPlugin
 
-from dibs_fortnox.ui.app import URL_PREFIX, create_app
+from dibs_fortnox.ui.mount import NAV_ROUTE, URL_PREFIX, tenants_page
 
 
 class TenantsPagePlugin(AirflowPlugin):
@@ -17,13 +17,13 @@ class TenantsPagePlugin(AirflowPlugin):
 
     name = "dibs_fortnox_tenants_page"
     fastapi_apps = [  # noqa: RUF012 - Airflow reads these class attributes
-        {"app": create_app(), "url_prefix": URL_PREFIX, "name": "DIBS-Fortnox"}
+        {"app": tenants_page, "url_prefix": URL_PREFIX, "name": "DIBS-Fortnox"}
     ]
     external_views = [  # noqa: RUF012
         {
             "name": "DIBS-Fortnox",
             "href": f"{URL_PREFIX}/",
-            "url_route": "dibs-fortnox",
+            "url_route": NAV_ROUTE,
             "destination": "nav",
         }
     ]

@@ -36,7 +36,7 @@ from dibs_fortnox.pipeline.reconcile import ReconcileFailed
 from dibs_fortnox.pipeline.steps import STEPS, execute
 from dibs_fortnox.ratelimit import SlidingWindowLimiter
 from dibs_fortnox.tenants import TenantConfig, load_tenants
-from dibs_fortnox.ui.app import URL_PREFIX
+from dibs_fortnox.ui.mount import URL_PREFIX
 
 pytestmark = pytest.mark.airflow
 

@@ -1,10 +1,10 @@
 """The FastAPI app behind the "DIBS-Fortnox" entry of the Airflow UI.
 
-Airflow's api-server mounts it (``plugins/tenants_page_plugin.py``) and the UI shows it in
-a frame. Every route asks Airflow's own auth manager who the caller is, from the same JWT
-cookie (or bearer token) as the rest of the UI: no token, an expired one or a forged one
-is sent to Airflow's login page, which comes back here after login; a user who may not
-read DAGs gets 403.
+Airflow's api-server mounts it (``plugins/tenants_page_plugin.py``, through ``mount``) and
+the UI shows it in a frame. Every route asks Airflow's own auth manager who the caller
+is, from the same JWT cookie (or bearer token) as the rest of the UI: no token, an
+expired one or a forged one is sent to Airflow's login page, which comes back here after
+login; a user who may not read DAGs gets 403.
 
 Routes (relative to the mount point):
     ``/``                   every tenant: onboarding, last booked day, failed and held days,
@@ -33,7 +33,6 @@ from dibs_fortnox.ui.balance import fortnox_reader
 from dibs_fortnox.ui.status import BalanceReader, TenantOverview, daily_series, tenant_overview
 
 log = logging.getLogger(__name__)
-URL_PREFIX = "/dibs-fortnox"
 _bearer = HTTPBearer(auto_error=False)
 
 
