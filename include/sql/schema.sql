@@ -117,6 +117,41 @@ CREATE TABLE request_windows (
 	CONSTRAINT uq_request_windows_tenant_service UNIQUE (tenant, service)
 );
 
+CREATE TABLE reversals (
+	id INTEGER NOT NULL,
+	tenant VARCHAR(64) NOT NULL,
+	from_day DATE NOT NULL,
+	to_day DATE NOT NULL,
+	decided_by VARCHAR(200) NOT NULL,
+	note TEXT NOT NULL,
+	started_at DATETIME NOT NULL,
+	finished_at DATETIME,
+	documents INTEGER,
+	CONSTRAINT pk_reversals PRIMARY KEY (id)
+);
+
+CREATE INDEX ix_reversals_tenant ON reversals (tenant);
+
+CREATE TABLE reversed_documents (
+	id INTEGER NOT NULL,
+	tenant VARCHAR(64) NOT NULL,
+	reversal_id INTEGER NOT NULL,
+	kind VARCHAR(16) NOT NULL,
+	reference VARCHAR(128) NOT NULL,
+	fortnox_id VARCHAR(64) NOT NULL,
+	day DATE NOT NULL,
+	payout_id VARCHAR(128),
+	reversal_kind VARCHAR(16) NOT NULL,
+	reversal_reference VARCHAR(128) NOT NULL,
+	reversal_fortnox_id VARCHAR(64) NOT NULL,
+	reversed_at DATETIME NOT NULL,
+	CONSTRAINT pk_reversed_documents PRIMARY KEY (id),
+	CONSTRAINT uq_reversed_documents_tenant_kind_fortnox_id UNIQUE (tenant, kind, fortnox_id),
+	CONSTRAINT ck_reversed_documents_kind CHECK (kind IN ('customer', 'invoice', 'invoice_payment', 'credit', 'credit_payment', 'voucher'))
+);
+
+CREATE INDEX ix_reversed_documents_tenant_day ON reversed_documents (tenant, day);
+
 CREATE TABLE runs (
 	id INTEGER NOT NULL,
 	tenant VARCHAR(64) NOT NULL,
@@ -244,6 +279,41 @@ CREATE TABLE request_windows (
 	CONSTRAINT pk_request_windows PRIMARY KEY (id),
 	CONSTRAINT uq_request_windows_tenant_service UNIQUE (tenant, service)
 );
+
+CREATE TABLE reversals (
+	id SERIAL NOT NULL,
+	tenant VARCHAR(64) NOT NULL,
+	from_day DATE NOT NULL,
+	to_day DATE NOT NULL,
+	decided_by VARCHAR(200) NOT NULL,
+	note TEXT NOT NULL,
+	started_at TIMESTAMP WITH TIME ZONE NOT NULL,
+	finished_at TIMESTAMP WITH TIME ZONE,
+	documents INTEGER,
+	CONSTRAINT pk_reversals PRIMARY KEY (id)
+);
+
+CREATE INDEX ix_reversals_tenant ON reversals (tenant);
+
+CREATE TABLE reversed_documents (
+	id SERIAL NOT NULL,
+	tenant VARCHAR(64) NOT NULL,
+	reversal_id INTEGER NOT NULL,
+	kind VARCHAR(16) NOT NULL,
+	reference VARCHAR(128) NOT NULL,
+	fortnox_id VARCHAR(64) NOT NULL,
+	day DATE NOT NULL,
+	payout_id VARCHAR(128),
+	reversal_kind VARCHAR(16) NOT NULL,
+	reversal_reference VARCHAR(128) NOT NULL,
+	reversal_fortnox_id VARCHAR(64) NOT NULL,
+	reversed_at TIMESTAMP WITH TIME ZONE NOT NULL,
+	CONSTRAINT pk_reversed_documents PRIMARY KEY (id),
+	CONSTRAINT uq_reversed_documents_tenant_kind_fortnox_id UNIQUE (tenant, kind, fortnox_id),
+	CONSTRAINT ck_reversed_documents_kind CHECK (kind IN ('customer', 'invoice', 'invoice_payment', 'credit', 'credit_payment', 'voucher'))
+);
+
+CREATE INDEX ix_reversed_documents_tenant_day ON reversed_documents (tenant, day);
 
 CREATE TABLE runs (
 	id SERIAL NOT NULL,

@@ -22,7 +22,7 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -276,10 +276,11 @@ class FortnoxClient:
             params["yourordernumber"] = your_order_number
         return self._list("/3/invoices", "list_invoices", "Invoices", params)
 
-    def find_invoice_by_reference(self, ref: str) -> Json | None:
+    def find_invoice_by_reference(self, ref: str, *, ignore: Collection[str] = ()) -> Json | None:
         """The live invoice whose ``ExternalInvoiceReference1`` is exactly ``ref``.
 
-        Returns None when there is none (cancelled ones do not count).
+        Returns None when there is none (cancelled ones, and the DocumentNumbers in
+        ``ignore``, e.g. invoices a reversal took back, do not count).
 
         Raises:
             DuplicateReference: more than one live invoice carries ``ref``.
@@ -291,6 +292,7 @@ class FortnoxClient:
             for item in self.list_invoices(external_ref1=ref)
             if str(item.get("ExternalInvoiceReference1") or "") == ref
             and not fortnox_true(item.get("Cancelled"))
+            and str(item.get("DocumentNumber")) not in ignore
         ]
         if len(hits) > 1:
             numbers = ", ".join(str(h.get("DocumentNumber")) for h in hits)
@@ -329,6 +331,15 @@ class FortnoxClient:
             "list_invoice_payments",
             "InvoicePayments",
             {"invoicenumber": str(invoice_number)},
+        )
+
+    def get_invoice_payment(self, number: int | str) -> Json:
+        """One invoice payment with its mode of payment and account."""
+        return self._call(
+            "GET",
+            f"/3/invoicepayments/{_seg(number)}",
+            "get_invoice_payment",
+            "InvoicePayment",
         )
 
     def create_invoice_payment(self, payload: Mapping[str, Any]) -> Json:
@@ -425,11 +436,13 @@ class FortnoxClient:
         description: str,
         *,
         financial_year: int | None = None,
+        ignore: Collection[str] = (),
     ) -> Json | None:
         """The voucher of ``series`` in the dates whose ``Description`` is exactly ``description``.
 
         Returns None when there is none. ``financial_year`` saves the call that finds the
-        years overlapping the dates.
+        years overlapping the dates. ``ignore`` holds vouchers that do not count, as
+        ``series-number-year`` handles (those a reversal took back).
 
         Raises:
             DuplicateReference: more than one voucher carries the description.
@@ -442,6 +455,8 @@ class FortnoxClient:
                 series, from_date=from_date, to_date=to_date, financial_year=financial_year
             )
             if str(v.get("Description") or "") == description
+            and f"{v.get('VoucherSeries')}-{v.get('VoucherNumber')}-{v.get('Year', '')}"
+            not in ignore
         ]
         if len(hits) > 1:
             numbers = ", ".join(f"{v.get('VoucherSeries')}{v.get('VoucherNumber')}" for v in hits)

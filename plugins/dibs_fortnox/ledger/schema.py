@@ -1,6 +1,6 @@
 """Tables of our own state database, and the DDL a reviewer reads in ``include/sql``.
 
-Nine tables, one job each:
+Eleven tables, one job each:
 
 - ``raw_records``: what Nets returned (payout lists, payout details, payments), kept for
   audit, for re-running the transform without calling Nets again, and as the payment cache.
@@ -15,6 +15,9 @@ Nine tables, one job each:
   the decision with who, when and why): the gate the daily DAG reads.
 - ``onboarding_links``: approval links already used (a link works once).
 - ``alerts``: alerts already sent, so a late day is reported once, not every check.
+- ``reversals``: who reversed which days of a tenant, when and why.
+- ``reversed_documents``: each document a reversal took back, with the Fortnox number of
+  the document that reverses it; its Fortnox number is never matched to a booking again.
 
 Timestamps are stored in UTC. SQLite has no time zone type, so :class:`UtcDateTime` writes
 naive UTC there and hands back aware UTC datetimes on every dialect.
@@ -240,6 +243,46 @@ alerts = sa.Table(
     sa.Column("key", sa.String(250), nullable=False),
     sa.Column("sent_at", UtcDateTime, nullable=False),
     sa.UniqueConstraint("tenant", "kind", "key"),
+)
+
+# A person's reversal of a range of days (python -m dibs_fortnox.reverse --apply): one row
+# per run of the command, so a reversal resumed after a crash shows both runs.
+reversals = sa.Table(
+    "reversals",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("tenant", sa.String(64), nullable=False),
+    sa.Column("from_day", sa.Date, nullable=False),
+    sa.Column("to_day", sa.Date, nullable=False),
+    sa.Column("decided_by", sa.String(200), nullable=False),
+    sa.Column("note", sa.Text, nullable=False),
+    sa.Column("started_at", UtcDateTime, nullable=False),
+    sa.Column("finished_at", UtcDateTime, nullable=True),
+    sa.Column("documents", sa.Integer, nullable=True),
+    sa.Index(None, "tenant"),
+)
+
+# The documents a reversal took back. Their rows leave ``documents`` (so the day can be
+# booked anew under the same Nets references) and are kept here with the reversing
+# document, which is what tells the loader that Fortnox's copy is reversed, not booked.
+reversed_documents = sa.Table(
+    "reversed_documents",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("tenant", sa.String(64), nullable=False),
+    sa.Column("reversal_id", sa.Integer, nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("reference", sa.String(128), nullable=False),
+    sa.Column("fortnox_id", sa.String(64), nullable=False),
+    sa.Column("day", sa.Date, nullable=False),
+    sa.Column("payout_id", sa.String(128), nullable=True),
+    sa.Column("reversal_kind", sa.String(16), nullable=False),
+    sa.Column("reversal_reference", sa.String(128), nullable=False),
+    sa.Column("reversal_fortnox_id", sa.String(64), nullable=False),
+    sa.Column("reversed_at", UtcDateTime, nullable=False),
+    sa.UniqueConstraint("tenant", "kind", "fortnox_id"),
+    _one_of("kind", DOCUMENT_KINDS, "kind"),
+    sa.Index(None, "tenant", "day"),
 )
 
 

@@ -25,9 +25,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from dibs_fortnox.ledger import documents, raw, reports, resolutions, runs, windows
+from dibs_fortnox.ledger import documents, raw, reports, resolutions, reversals, runs, windows
 from dibs_fortnox.ledger.dialects import default_url, make_engine
 from dibs_fortnox.ledger.resolutions import Resolution
+from dibs_fortnox.ledger.reversals import Reversal, ReversedDocument, ReversedIds
 from dibs_fortnox.ledger.schema import metadata
 from dibs_fortnox.ledger.states import (
     DocumentState,
@@ -327,6 +328,34 @@ class Ledger:
     def hand_booked_claims(self, tenant: str) -> frozenset[str]:
         """Charge and refund ids settled by payouts a person booked by hand."""
         return resolutions.hand_booked_claims(self._engine, tenant)
+
+    # reversals --------------------------------------------------------------------------
+
+    def start_reversal(
+        self, tenant: str, from_day: date, to_day: date, decided_by: str, note: str
+    ) -> int:
+        """Record who reverses which days and why; return the reversal's id."""
+        return reversals.start(
+            self._engine, self._now(), tenant, from_day, to_day, decided_by, note
+        )
+
+    def finish_reversal(self, reversal_id: int, count: int) -> None:
+        """Record that a reversal is complete, with the number of documents it took back."""
+        reversals.finish(self._engine, self._now(), reversal_id, count)
+
+    def archive_reversed_payout(
+        self, reversal_id: int, payout_id: str | None, done: list[ReversedDocument]
+    ) -> None:
+        """Keep a payout's reversed documents aside and make the payout pending again."""
+        reversals.archive_payout(self._engine, self._now(), reversal_id, payout_id, done)
+
+    def reversed_ids(self, tenant: str) -> ReversedIds:
+        """Fortnox numbers of the tenant's reversed documents (never matched to a booking)."""
+        return reversals.reversed_ids(self._engine, tenant)
+
+    def reversals(self, tenant: str) -> list[Reversal]:
+        """The tenant's reversals (who, when, why), oldest first."""
+        return reversals.history(self._engine, tenant)
 
     def now(self) -> datetime:
         """The ledger's clock (aware UTC): what every timestamp it writes is taken from."""

@@ -17,6 +17,7 @@ from dibs_fortnox.booking.documents import InvoiceDoc, PaymentDoc, PayoutBooking
 from dibs_fortnox.booking.invariants import fortnox_ore
 from dibs_fortnox.booking.regions import CustomerSpec
 from dibs_fortnox.fortnox.client import fortnox_true
+from dibs_fortnox.ledger.reversals import ReversedIds
 from dibs_fortnox.pipeline.context import StepContext
 from dibs_fortnox.pipeline.plan import plan_day, record_held
 from dibs_fortnox.pipeline.posting import DocumentRefused, DocumentSpec, Poster, WriteCounter
@@ -51,12 +52,20 @@ class PayoutLoader:
         self.fresh_invoices: set[str] = set()
 
     @cached_property
+    def reversed(self) -> ReversedIds:
+        """Documents a reversal took back: Fortnox still holds them under our references,
+        but they are not this booking's (``dibs_fortnox.reverse``)."""
+        return self.ctx.ledger.reversed_ids(self.ctx.tenant.id)
+
+    @cached_property
     def remote_invoices(self) -> dict[str, dict[str, Any]]:
         """Fortnox invoices dated like this payout's documents, by exact external reference."""
         dates = [i.invoice_date for i in self.booking.invoices]
         found: dict[str, dict[str, Any]] = {}
         for item in self.ctx.fortnox.list_invoices(from_date=min(dates), to_date=max(dates)):
             ref = str(item.get("ExternalInvoiceReference1") or "")
+            if str(item.get("DocumentNumber")) in self.reversed.invoices:
+                continue
             if ref and not fortnox_true(item.get("Cancelled")):
                 found.setdefault(ref, item)
         return found
@@ -88,7 +97,9 @@ class PayoutLoader:
             return number, fortnox_true(item.get("Booked"))
 
         def recheck() -> tuple[str, bool] | None:
-            item = fortnox.find_invoice_by_reference(doc.external_ref)  # not the cached list
+            item = fortnox.find_invoice_by_reference(  # not the cached list
+                doc.external_ref, ignore=self.reversed.invoices
+            )
             return (
                 None
                 if item is None
@@ -157,7 +168,9 @@ class PayoutLoader:
         state = self.ctx.ledger.document(self.ctx.tenant.id, "invoice", doc.credits)
         if state is not None and state.fortnox_id and state.status in ("posted", "bookkept"):
             return str(state.fortnox_id)
-        found = self.ctx.fortnox.find_invoice_by_reference(doc.credits)
+        found = self.ctx.fortnox.find_invoice_by_reference(
+            doc.credits, ignore=self.reversed.invoices
+        )
         if found is None:
             raise DocumentRefused(
                 f"{self.ctx.where()}, payout {self.booking.payout_id}: refund {doc.external_ref} "
@@ -219,7 +232,11 @@ class PayoutLoader:
 
         def lookup() -> tuple[str, bool] | None:
             found = fortnox.find_voucher_by_description(
-                doc.series, doc.transaction_date, doc.transaction_date, doc.description
+                doc.series,
+                doc.transaction_date,
+                doc.transaction_date,
+                doc.description,
+                ignore=self.reversed.vouchers,
             )
             return None if found is None else (voucher_id(found), True)
 

@@ -43,6 +43,8 @@ def reconcile(ctx: StepContext) -> dict[str, Any]:
         invoices = (
             ctx.fortnox.list_invoices(from_date=min(dates), to_date=max(dates)) if dates else []
         )
+        taken_back = ctx.ledger.reversed_ids(ctx.tenant.id).invoices  # dibs_fortnox.reverse
+        invoices = [i for i in invoices if str(i.get("DocumentNumber")) not in taken_back]
         vouchers = []
         for booking in bookings:
             if not booking.voucher.rows:
