@@ -194,7 +194,7 @@ class ClientCredentials:
         else:
             detail = (
                 f"Fortnox refused the client id/secret for tenant {self.tenant_id}: check "
-                f"{self.conn_hint} (login = client id, password = client secret, "
+                f"{self.conn_hint} (the client id in login, the client secret in password, "
                 "extra.tenant_id = the company's TenantId)"
             )
         if exc.detail:

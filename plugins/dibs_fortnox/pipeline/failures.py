@@ -27,7 +27,7 @@ def connection_hint(ctx: StepContext, error: DibsFortnoxError) -> str:
             "was regenerated in the portal stops working at once"
         )
     return (
-        f" '{ctx.tenant.fortnox_conn_id}': login = client id, password = client secret, "
+        f" '{ctx.tenant.fortnox_conn_id}': the client id in login, the client secret in password, "
         "extra.tenant_id = the company's TenantId"
     )
 

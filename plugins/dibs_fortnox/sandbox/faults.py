@@ -55,6 +55,9 @@ class FaultRule:
         probability: fire with this seeded probability; None means always.
         status: HTTP status for ``error_before`` and ``lost_response``.
         delay_s: sleep for ``latency``.
+        echo: ``error_before`` answers with the request's headers and body quoted, as a
+            debugging proxy or a careless API does: the secrets in them must not travel on
+            into our errors, logs, database or e-mails.
     """
 
     kind: FaultKind
@@ -65,6 +68,7 @@ class FaultRule:
     probability: float | None = None
     status: int = 503
     delay_s: float = 0.0
+    echo: bool = False
     seen: int = 0
     fired: int = 0
 
@@ -133,7 +137,11 @@ class FaultInjector:
         if rule.kind == "html_page":
             page = _HTML_PAGE.format(status=rule.status).encode("utf-8")
             return Response(rule.status, page, {"Content-Type": "text/html; charset=utf-8"})
-        return Response.json(rule.status, {"message": "Service unavailable (injected fault)"})
+        message = "Service unavailable (injected fault)"
+        if rule.echo:
+            sent = request.body.decode("utf-8", "replace")
+            message = f"Bad request {request.method} {request.path}: {request.headers} {sent}"
+        return Response.json(rule.status, {"message": message})
 
     def after(self, request: Request, response: Response) -> Response:
         """Return the response to send once the handler has run (and committed)."""

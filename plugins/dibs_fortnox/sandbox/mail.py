@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 
 @dataclass(frozen=True)
@@ -75,21 +76,55 @@ class _Keeper:
         return "250 Message accepted for delivery"
 
 
+class _Authenticator:
+    """Accept exactly one user and password (aiosmtpd's authenticator callback)."""
+
+    def __init__(self, user: str, password: str) -> None:
+        self._user, self._password = user.encode(), password.encode()
+        self.accepted = 0
+
+    def __call__(
+        self, server: Any, session: Any, envelope: Any, mechanism: str, data: Any
+    ) -> AuthResult:
+        ok = isinstance(data, LoginPassword) and (data.login, data.password) == (
+            self._user,
+            self._password,
+        )
+        self.accepted += ok
+        return AuthResult(success=ok, handled=False)
+
+
 class MailSandbox:
     """Run the keeping SMTP server on 127.0.0.1 (port 0 picks a free port).
 
     Args:
         port: where to listen; 0 picks a free port.
         folder: also write each message as ``NNNN.eml`` here; None keeps them in memory only.
+        login: (user, password) the server checks when a client logs in (AUTH PLAIN/LOGIN,
+            without TLS on loopback; a wrong password is refused with 535). ``logins``
+            counts the accepted ones. None offers no AUTH at all.
     """
 
-    def __init__(self, port: int = 0, folder: Path | None = None) -> None:
+    def __init__(
+        self, port: int = 0, folder: Path | None = None, login: tuple[str, str] | None = None
+    ) -> None:
         self._keeper = _Keeper(folder)
-        self._controller = Controller(self._keeper, hostname="127.0.0.1", port=port)
+        auth: dict[str, Any] = {}
+        self._authenticator = _Authenticator(*login) if login is not None else None
+        if self._authenticator is not None:
+            # Not auth_required: aiosmtpd warns when AUTH is required without TLS; a client
+            # that logs in (Airflow's SmtpHook does whenever a password is set) is checked.
+            auth = {"authenticator": self._authenticator, "auth_require_tls": False}
+        self._controller = Controller(self._keeper, hostname="127.0.0.1", port=port, **auth)
 
     @property
     def port(self) -> int:
         return int(self._controller.port)
+
+    @property
+    def logins(self) -> int:
+        """Successful logins with the configured user and password (0 without ``login``)."""
+        return self._authenticator.accepted if self._authenticator is not None else 0
 
     @property
     def messages(self) -> list[Received]:
