@@ -5,17 +5,20 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from dibs_fortnox.errors import WritesForbidden
 from dibs_fortnox.money import from_decimal
+from dibs_fortnox.pipeline import runner
 from dibs_fortnox.pipeline.dry_run import DRY_RUN_NOTICE, dry_run_wanted, render_text
 from dibs_fortnox.pipeline.reconcile import ReconcileFailed
 from dibs_fortnox.pipeline.steps import STEPS, execute
+from dibs_fortnox.schedule import TIMEZONE
 from tests.pipeline.world import World
 
 
@@ -108,10 +111,46 @@ def test_a_dry_run_client_refuses_writes_before_sending(world: World) -> None:
     assert world.fortnox_writes() == 0
 
 
-def test_dry_run_comes_from_the_tenant_or_the_run(world: World) -> None:
-    tenant = world.tenant
-    assert not dry_run_wanted(tenant, {})
-    assert not dry_run_wanted(tenant, {"dry_run": False})
-    assert dry_run_wanted(tenant, {"dry_run": True})
-    reviewing = tenant.model_copy(update={"dry_run": True})
-    assert dry_run_wanted(reviewing, {}) and dry_run_wanted(reviewing, {"dry_run": False})
+TENANTS = """\
+tenants:
+  - id: {id}
+    name: Granskas AB
+    start_date: 2026-11-01
+    email: ekonomi@review.example
+    nets_conn_id: nets_review
+    fortnox_conn_id: fortnox_review
+    dry_run: {dry_run}
+    accounts: {{sales_se: 3001, sales_eu: 3106, sales_non_eu: 3105,
+               receivable: 1516, bank: 1930, fees: 6040}}
+"""
+
+
+@pytest.mark.parametrize(
+    ("setting", "params", "expected"),
+    [
+        ("false", {}, False),
+        ("false", {"dry_run": False}, False),
+        ("false", {"dry_run": True}, True),
+        ("true", {}, True),
+        ("true", {"dry_run": False}, True),  # the tenant's review is not overridden by a run
+    ],
+)
+def test_dry_run_comes_from_the_tenant_or_the_run(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    setting: str,
+    params: dict[str, Any],
+    expected: bool,
+) -> None:
+    """What the Airflow task builds from tenants.yaml and the run's params."""
+    tenants = tmp_path / "tenants.yaml"
+    tenants.write_text(TENANTS.format(id="review", dry_run=setting), encoding="utf-8")
+    monkeypatch.setenv("DIBS_FORTNOX_TENANTS", str(tenants))
+    monkeypatch.setenv("DIBS_FORTNOX_DB_URL", f"sqlite:///{tmp_path / 'state.db'}")
+    logical = datetime(2026, 11, 2, 6, 0, tzinfo=TIMEZONE)
+    ctx = runner.context_for("review", {"logical_date": logical, "run_id": "r", "params": params})
+    try:
+        assert ctx.dry_run is expected
+        assert dry_run_wanted(ctx.tenant, params) is expected
+    finally:
+        ctx.ledger.close()

@@ -152,7 +152,7 @@ def day_problems(ledger: Ledger, tenant: TenantConfig) -> tuple[DayProblem, ...]
 
 
 def last_booked_day(ledger: Ledger, tenant: TenantConfig) -> date | None:
-    booked = [d for d, r in latest_runs(ledger.runs(tenant.id)).items() if r.status == "success"]
+    booked = [d for d, r in latest_runs(ledger.runs(tenant.id)).items() if r.books_the_day]
     return max(booked, default=None)
 
 
