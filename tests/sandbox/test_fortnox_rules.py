@@ -269,3 +269,18 @@ def test_invalid_json_is_2002115(f: FortnoxHarness) -> None:
 
 def test_unknown_invoice_is_404(f: FortnoxHarness) -> None:
     f.refused("GET", "/3/invoices/999", status=404)
+
+
+def test_bookkept_documents_cannot_be_deleted_only_reversed(f: FortnoxHarness) -> None:
+    """Fortnox keeps the books: a bookkept payment is refused deletion (an unbooked one
+    may go), and invoices and vouchers have no delete at all."""
+    number = int(_booked(f)["DocumentNumber"])
+    loose = f.payment(number, "25.00")
+    assert f.call("DELETE", f"/3/invoicepayments/{loose['Number']}").status_code == 204
+    assert f.ok("GET", f"/3/invoices/{number}")["Invoice"]["Balance"] == Decimal("125.00")
+    paid = f.payment(number, "125.00")
+    f.ok("PUT", f"/3/invoicepayments/{paid['Number']}/bookkeep")
+    info = f.refused("DELETE", f"/3/invoicepayments/{paid['Number']}")
+    assert "bokförd" in info["message"] and "motsatt betalning" in info["message"]
+    assert f.call("DELETE", f"/3/invoices/{number}").status_code == 405
+    assert f.call("DELETE", "/3/vouchers/A/1").status_code == 405

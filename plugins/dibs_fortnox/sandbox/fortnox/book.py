@@ -31,6 +31,7 @@ from dibs_fortnox.sandbox.fortnox.intake import InvoiceDraft, PaymentDraft, Vouc
 from dibs_fortnox.sandbox.fortnox.rules import (
     ALREADY_BOOKED,
     BOOKED_CANNOT_CANCEL,
+    BOOKED_CANNOT_DELETE,
     CANCELLED,
     CREDIT_NOT_ALLOWED,
     CUSTOMER_NUMBER_USED,
@@ -364,6 +365,26 @@ class Book:
         if invoice.balance == 0:
             invoice.final_pay_date = day
         return payment
+
+    def delete_payment(self, number: int) -> None:
+        """Delete an unbooked payment (``DELETE /3/invoicepayments/{n}``).
+
+        A bookkept payment is part of the books and stays: it is undone by a payment of the
+        opposite amount (on a credit invoice), as every bookkept document is undone by its
+        mirror image; invoices and vouchers have no delete at all in the API.
+        """
+        payment = self.payment(number)
+        if payment.booked:
+            raise bad(
+                BOOKED_CANNOT_DELETE,
+                f"Inbetalning {number} är bokförd och kan inte tas bort: "
+                "registrera en motsatt betalning i stället",
+            )
+        invoice = self.invoices[payment.invoice_number]
+        del self.payments[number]
+        invoice.payments.remove(number)
+        invoice.balance += payment.amount
+        invoice.final_pay_date = None if invoice.balance else invoice.final_pay_date
 
     def bookkeep_payment(self, number: int) -> Payment:
         """Book D mode-of-payment account / C 1510 (a negative payment: the reverse)."""

@@ -58,6 +58,7 @@ BOOKED_CANNOT_CANCEL = 2999015
 MISSING_FIELD = 2999016
 RATE_LIMITED = 2999017
 CURRENCY_AMOUNTS = 2999019
+BOOKED_CANNOT_DELETE = 2999020
 SCOPE_MISSING = 2999020  # integrators see 403 with "behörighet ... scope"; no code published
 
 NO_LICENCE_FOR_SCOPE = 2001101  # "Det finns ingen aktiv licens för önskat scope"

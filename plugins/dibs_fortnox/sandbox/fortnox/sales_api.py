@@ -207,6 +207,11 @@ def register(route: RouteDecorator) -> None:
         found = call.book.payment(parse_int("Number", call.params["Number"]))
         return ok({"InvoicePayment": payment_full(found, call.book.invoices[found.invoice_number])})
 
+    @route("DELETE", "/3/invoicepayments/{Number}")
+    def delete_payment(call: Call) -> Response:
+        call.book.delete_payment(parse_int("Number", call.params["Number"]))
+        return Response.empty(204)
+
     @route("PUT", "/3/invoicepayments/{Number}/bookkeep")
     def bookkeep_payment(call: Call) -> Response:
         found = call.book.bookkeep_payment(parse_int("Number", call.params["Number"]))
