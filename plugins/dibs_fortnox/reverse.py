@@ -20,6 +20,7 @@ Example:
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from datetime import date, timedelta
 
@@ -48,11 +49,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--apply", action="store_true", help="do it (default: only show)")
     parser.add_argument("--by", default="", help="who decides (name, role); with --apply")
     parser.add_argument("--note", default="", help="why, for the audit trail; with --apply")
+    parser.add_argument("--verbose", action="store_true", help="log every Fortnox request")
     args = parser.parse_args(argv)
     if args.apply and not (args.by.strip() and args.note.strip()):
         parser.error("--apply needs --by (who decides) and --note (why)")
 
     from dibs_fortnox.hooks import FortnoxHook  # Airflow: import only when needed
+
+    if not args.verbose:  # the plan is the output; the state database keeps the record
+        logging.getLogger("dibs_fortnox").setLevel(logging.WARNING)
 
     tenant = load_tenants().by_id(args.tenant)
     ledger = Ledger.from_url(db_url())

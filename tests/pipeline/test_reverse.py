@@ -139,7 +139,7 @@ def test_a_locked_period_is_refused_and_nothing_is_written(world: World) -> None
         undo.apply("Anna", "test")
     message = str(refused.value)
     assert f"locked up to {days[0]}" in message and "tenant demo" in message
-    assert "unlock the period" in message
+    assert "Unlock the period in Fortnox" in message
     assert world.fortnox_writes() == writes
     assert world.ledger.reversals("demo") == []
 
@@ -202,6 +202,8 @@ def test_a_crash_half_way_is_finished_by_a_rerun_without_doubles(
     finished = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
     assert finished.returncode == 0, finished.stderr
     assert "airflow tasks clear dibs_fortnox__demo" in finished.stdout
+    assert "-> mirrored voucher in series A" in finished.stdout  # the plan it carried out
+    assert "fortnox GET" not in finished.stdout  # request logs only with --verbose
     assert world.client_secret not in finished.stdout + finished.stderr
     # Exactly the last day's booking is taken back: the other days stay booked.
     assert nonzero(world.fortnox_app.trial_balance("demo")) == before_last

@@ -50,7 +50,6 @@ from dibs_fortnox.nets.client import NetsClient
 from dibs_fortnox.pipeline.context import StepContext
 from dibs_fortnox.pipeline.load import parse_voucher_id, voucher_id
 from dibs_fortnox.pipeline.posting import DocumentRefused, DocumentSpec, Poster
-from dibs_fortnox.pipeline.preflight import locked_problem
 from dibs_fortnox.tenants import TenantConfig
 
 log = logging.getLogger(__name__)
@@ -241,15 +240,16 @@ class Reverser:
                         f"  payment {pay.fortnox_id} {paid['PaymentDate']} {amount} -> "
                         f"payment of the opposite amount on the reversing {into.split(',')[0]}"
                     )
-        if dates:
-            locked = locked_problem(self.fortnox, min(dates))
-            if locked:
-                raise ReversalRefused(
-                    f"{plan.where()}: nothing was reversed: {locked}. The reversal is dated "
-                    "like the originals, and the days are to be booked again on those dates: "
-                    "unlock the period in Fortnox (Inställningar > Bokföring > Låst period) "
-                    "or leave these days booked"
-                )
+        locked = (self.fortnox.locked_period() or {}).get("EndDate") if dates else None
+        if locked and min(dates).isoformat() <= str(locked):
+            raise ReversalRefused(
+                f"{plan.where()}: nothing was reversed: Fortnox's period is locked up to "
+                f"{locked}, and these days' documents are dated from {min(dates)}. A reversal "
+                "is dated like the documents it reverses (and the days are booked again on "
+                "those dates). Unlock the period in Fortnox (Inställningar > Bokföring > "
+                "Låst period) if the accountant agrees, or leave these days booked and "
+                "correct them by hand"
+            )
         return lines
 
     # -- doing it --------------------------------------------------------------------------
