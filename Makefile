@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell sha1sum requirements.lock | cut -c1-12)
 export PYTHONPATH := $(CURDIR)/plugins
 
-.PHONY: help venv test test-fast demo sandbox airflow bench lint lock clean
+.PHONY: help venv test test-fast demo sandbox airflow bench chaos lint lock clean
 
 help:
 	@echo "make demo      sandbox + Airflow + a 14-day backfill of the demo tenant, then a summary"
@@ -14,6 +14,7 @@ help:
 	@echo "make sandbox   the Nets Easy and Fortnox emulators and an SMTP server on 127.0.0.1 (Ctrl-C stops)"
 	@echo "make airflow   the Airflow UI (airflow standalone) against the same sandbox"
 	@echo "make bench     benchmarks (see BENCHMARKS.md)"
+	@echo "make chaos     4 tenants x 21 days in real Airflow with faults and killed workers (~30 min)"
 
 $(STAMP): requirements.lock
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) (Python 3.11)"; exit 1; }
@@ -41,6 +42,9 @@ airflow: venv
 
 bench: venv
 	$(PY) -m benchmarks
+
+chaos: venv
+	$(PY) -m benchmarks.chaos $(CHAOS_ARGS)
 
 lint: venv
 	$(PY) -m ruff check plugins dags tests benchmarks

@@ -13,8 +13,6 @@ cleared, exactly as an operator would retrigger it.
 
 from __future__ import annotations
 
-import json
-import re
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -37,7 +35,7 @@ from dibs_fortnox.pipeline.reconcile import ReconcileFailed
 from dibs_fortnox.pipeline.steps import STEPS, execute
 from dibs_fortnox.ratelimit import SlidingWindowLimiter
 from dibs_fortnox.sandbox.faults import FaultRule
-from dibs_fortnox.sandbox.fortnox import FortnoxApp
+from dibs_fortnox.sandbox.fortnox.fingerprint import fingerprint
 from dibs_fortnox.sandbox.nets import NetsApp
 from dibs_fortnox.sandbox.scenario import Scenario
 from dibs_fortnox.schedule import TIMEZONE
@@ -61,39 +59,6 @@ tenants:
     accounts: {{sales_se: 3001, sales_eu: 3106, sales_non_eu: 3105,
                receivable: 1516, bank: 1930, fees: 6040}}
 """
-NUMBERS = {"DocumentNumber", "Number", "VoucherNumber", "@url", "CustomerNumber", "Year"}
-
-
-def fingerprint(app: FortnoxApp, tenant: str) -> dict[str, Any]:
-    """Everything Fortnox holds for the tenant, with Fortnox's own numbering left out
-    (concurrent runs number documents in another order) and links kept by reference."""
-    docs = app.documents(tenant)
-    ref_of = {str(i["DocumentNumber"]): i["ExternalInvoiceReference1"] for i in docs["invoices"]}
-    invoice_of_payment = {str(p["Number"]): str(p["InvoiceNumber"]) for p in docs["payments"]}
-
-    def about(item: dict[str, Any]) -> str | None:
-        """The Nets reference a voucher Fortnox made for an invoice or payment is about."""
-        number = str(item.get("ReferenceNumber") or "")
-        if item.get("ReferenceType") == "INVOICE":
-            return ref_of.get(number)
-        if item.get("ReferenceType") == "INVOICEPAYMENT":
-            return ref_of.get(invoice_of_payment.get(number, ""))
-        return None
-
-    def clean(item: dict[str, Any]) -> str:
-        out = {k: v for k, v in item.items() if k not in NUMBERS}
-        if (ref := about(item)) is not None:  # "Kundfaktura 12 ...": Fortnox's own numbers
-            out["ReferenceNumber"] = ref
-            out["Description"] = re.sub(r"\d+", "#", str(out.get("Description", "")))
-        if out.get("CreditInvoiceReference") not in (None, "", 0, "0"):
-            out["CreditInvoiceReference"] = ref_of[str(out["CreditInvoiceReference"])]
-        if "InvoiceNumber" in out:
-            out["InvoiceNumber"] = ref_of.get(str(out["InvoiceNumber"]))
-        return json.dumps(out, sort_keys=True, default=str)
-
-    return {kind: Counter(clean(item) for item in items) for kind, items in docs.items()} | {
-        "trial_balance": {k: v for k, v in app.trial_balance(tenant).items() if v}
-    }
 
 
 def quiet_day(scenario: Scenario, days: list[date]) -> tuple[date, str]:

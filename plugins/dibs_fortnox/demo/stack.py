@@ -260,10 +260,13 @@ class AirflowStack:
         raise StackError(f"{dag_id}: a backfill is still running after {timeout_s:.0f} s")
 
     def day_runs(self, dag_id: str) -> dict[date, DayRun]:
-        """The latest run of every payout day of the DAG (by logical date, Stockholm)."""
+        """The latest run of every payout day of the DAG (by logical date, Stockholm).
+
+        A manual run triggered without a logical date (it books its ``day`` param) is left out.
+        """
         rows = self._query(
             "SELECT logical_date, run_id, run_type, state FROM dag_run WHERE dag_id = :d "
-            "ORDER BY id",
+            "AND logical_date IS NOT NULL ORDER BY id",
             d=dag_id,
         )
         found: dict[date, DayRun] = {}

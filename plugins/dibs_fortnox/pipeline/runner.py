@@ -1,7 +1,8 @@
 """The Airflow side of a pipeline step: task context + connections → ``StepContext``.
 
-Transient failures (rate limits, 5xx, no answer, a write whose answer was lost) are
-re-raised so Airflow's retries with backoff take over; anything else is a problem a person
+Transient failures that outlast the in-task handling (rate limits and 5xx still there after
+the HTTP retries, a write still unclear after the Poster's look-ups) are re-raised so
+Airflow's retries with backoff take over; anything else is a problem a person
 must fix, so it fails the task at once with the message (no pointless retries of a refused
 account or a held payout).
 """
