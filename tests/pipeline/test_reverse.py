@@ -19,9 +19,11 @@ from typing import Any
 import pytest
 
 from dibs_fortnox.errors import ReversalRefused
+from dibs_fortnox.onboarding.deadline import _why
 from dibs_fortnox.pipeline.chaos import CHAOS_ENV, plan_file
 from dibs_fortnox.pipeline.reversal import Reverser, plan_reversal
 from dibs_fortnox.sandbox.scenario_expected import nonzero
+from dibs_fortnox.ui.status import last_booked_day
 from tests.pipeline.world import World, world_fixture
 
 REPO = Path(__file__).resolve().parents[2]
@@ -116,6 +118,10 @@ def test_reverse_returns_the_ledger_to_its_start_and_the_days_book_again(world: 
     assert reversal.decided_by == "Anna, ekonomi" and reversal.documents == count
     assert reversal.finished_at is not None
 
+    # The days no longer count as booked (tenants page, not-booked-by alert) until rebooked.
+    assert last_booked_day(world.ledger, world.tenant) is None
+    assert "was reversed at" in str(_why(world.ledger, "demo", days[0]))
+
     # A second apply finds nothing left to do.
     assert plan_reversal(world.ledger, world.tenant, days[0], days[-1]).payouts == []
 
@@ -123,6 +129,8 @@ def test_reverse_returns_the_ledger_to_its_start_and_the_days_book_again(world: 
     for day in days:
         assert world.run_day(day)["reconcile"]["invariants"] == "OK"
     assert nonzero(world.fortnox_app.trial_balance("demo")) == booked_balance
+    assert last_booked_day(world.ledger, world.tenant) == days[-1]
+    assert _why(world.ledger, "demo", days[0]) is None
     rebooked = world.fortnox_app.documents("demo")
     reversed_ids = world.ledger.reversed_ids("demo")
     assert booking_of(rebooked, set(reversed_ids.invoices), set(reversed_ids.vouchers)) == (

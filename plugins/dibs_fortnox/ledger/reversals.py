@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -27,7 +27,7 @@ from sqlalchemy.engine import Engine
 
 from dibs_fortnox.ledger.dialects import insert_if_absent
 from dibs_fortnox.ledger.schema import documents, payouts, reversals, reversed_documents
-from dibs_fortnox.ledger.states import DocumentState
+from dibs_fortnox.ledger.states import DocumentState, RunState
 
 log = logging.getLogger(__name__)
 
@@ -179,6 +179,37 @@ def reversed_ids(engine: Engine, tenant: str) -> ReversedIds:
         payments=frozenset(r.fortnox_id for r in rows if r.kind in PAYMENT_KINDS),
         vouchers=frozenset(r.fortnox_id for r in rows if r.kind == "voucher"),
     )
+
+
+def reversed_days(engine: Engine, tenant: str) -> dict[date, datetime]:
+    """Days of a tenant whose documents a reversal took back, with the latest such time."""
+    stmt = (
+        sa.select(reversed_documents.c.day, sa.func.max(reversed_documents.c.reversed_at))
+        .where(reversed_documents.c.tenant == tenant)
+        .group_by(reversed_documents.c.day)
+    )
+    with engine.connect() as conn:
+        rows = conn.execute(stmt).all()
+    found: dict[date, datetime] = {}
+    for day, at in rows:
+        # SQLite hands an aggregate back as text, without the column's type.
+        moment = datetime.fromisoformat(at) if isinstance(at, str) else at
+        found[date.fromisoformat(day) if isinstance(day, str) else day] = (
+            moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+        )
+    return found
+
+
+def still_booked(run: RunState, reversed_at: datetime | None) -> bool:
+    """True when ``run`` booked its day and no reversal took the day back since.
+
+    Args:
+        reversed_at: when the day's documents were last reversed (``reversed_days``);
+            None when never.
+    """
+    if not run.books_the_day:
+        return False
+    return reversed_at is None or reversed_at < (run.finished_at or run.started_at)
 
 
 def _reversal(row: sa.Row[Any]) -> Reversal:

@@ -353,6 +353,10 @@ class Ledger:
         """Fortnox numbers of the tenant's reversed documents (never matched to a booking)."""
         return reversals.reversed_ids(self._engine, tenant)
 
+    def reversed_days(self, tenant: str) -> dict[date, datetime]:
+        """Days whose booking a reversal took back, with the latest reversal's time."""
+        return reversals.reversed_days(self._engine, tenant)
+
     def reversals(self, tenant: str) -> list[Reversal]:
         """The tenant's reversals (who, when, why), oldest first."""
         return reversals.history(self._engine, tenant)

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from dibs_fortnox.ledger import Ledger
+from dibs_fortnox.ledger.reversals import still_booked
 from dibs_fortnox.onboarding.mail import Mail
 from dibs_fortnox.onboarding.state import OnboardingRecords
 from dibs_fortnox.schedule import TIMEZONE
@@ -55,12 +56,19 @@ def due_day(now: datetime) -> date:
 def _why(ledger: Ledger, tenant: str, day: date) -> str | None:
     """None when the day is booked; otherwise what the runs table says."""
     found = ledger.runs(tenant, day)
-    if any(run.books_the_day for run in found):
+    reversed_at = ledger.reversed_days(tenant).get(day)
+    if any(still_booked(run, reversed_at) for run in found):
         return None
     if not found:
         return "no run of this day has started (is the DAG paused, or the scheduler down?)"
     last = found[-1]
     error = str((last.summary or {}).get("error") or "").strip()
+    if reversed_at is not None and last.books_the_day:
+        return (
+            f"its booking was reversed at {reversed_at:%Y-%m-%d %H:%M} UTC "
+            "(python -m dibs_fortnox.reverse) and the day was not booked again: clear the "
+            "day's run in Airflow to book it"
+        )
     if last.status == "success":  # and not booking: a dry run
         return (
             "only a dry run of this day has run (nothing was posted): set dry_run: false "

@@ -29,6 +29,7 @@ from datetime import date, timedelta
 from dibs_fortnox.booking.parse import ParseError, parse_payment, parse_payout
 from dibs_fortnox.errors import DibsFortnoxError
 from dibs_fortnox.ledger import Ledger, RunState
+from dibs_fortnox.ledger.reversals import still_booked
 from dibs_fortnox.model import ActionKind, Payout
 from dibs_fortnox.money import Ore
 from dibs_fortnox.onboarding.state import OnboardingRecords
@@ -152,7 +153,12 @@ def day_problems(ledger: Ledger, tenant: TenantConfig) -> tuple[DayProblem, ...]
 
 
 def last_booked_day(ledger: Ledger, tenant: TenantConfig) -> date | None:
-    booked = [d for d, r in latest_runs(ledger.runs(tenant.id)).items() if r.books_the_day]
+    taken_back = ledger.reversed_days(tenant.id)  # python -m dibs_fortnox.reverse
+    booked = [
+        d
+        for d, r in latest_runs(ledger.runs(tenant.id)).items()
+        if still_booked(r, taken_back.get(d))
+    ]
     return max(booked, default=None)
 
 
