@@ -86,6 +86,8 @@ def run_step(step: str, tenant_id: str, context: Mapping[str, Any]) -> dict[str,
         log.error("%s cannot start for tenant %s: %s", step, tenant_id, exc)
         _record_unstartable(tenant_id, context, step, str(exc))
         raise AirflowFailException(str(exc)) from exc
+    if ctx.dry_run:
+        log.info("%s: dry run, %s step: nothing is posted to Fortnox", ctx.where(), step)
     if step == "extract" and not ctx.dry_run:  # a dry run books nothing: no gate to pass
         from dibs_fortnox.onboarding.tasks import gate
 
