@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell sha1sum requirements.lock | cut -c1-12)
 export PYTHONPATH := $(CURDIR)/plugins
 
-.PHONY: help venv test test-fast demo sandbox airflow bench chaos lint lock clean
+.PHONY: help venv test test-fast demo sandbox airflow bench chaos lint lock clean migrate schema
 
 help:
 	@echo "make demo      sandbox + Airflow + a 14-day backfill of the demo tenant, then a summary"
@@ -15,6 +15,8 @@ help:
 	@echo "make airflow   the Airflow UI (airflow standalone) against the same sandbox"
 	@echo "make bench     benchmarks (see BENCHMARKS.md)"
 	@echo "make chaos     4 tenants x 21 days in real Airflow with faults and killed workers (~30 min)"
+	@echo "make migrate   create or upgrade the state database (DIBS_FORTNOX_DB_URL) to the code's revision"
+	@echo "make schema    regenerate include/sql/schema.sql from ledger/schema.py"
 
 $(STAMP): requirements.lock
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) (Python 3.11)"; exit 1; }
@@ -39,6 +41,12 @@ sandbox: venv
 
 airflow: venv
 	$(PY) -m dibs_fortnox.demo --standalone
+
+migrate: venv
+	$(PY) -m dibs_fortnox.ledger.migrate upgrade
+
+schema: venv
+	$(PY) -m dibs_fortnox.ledger.migrate ddl > include/sql/schema.sql
 
 bench: venv
 	$(PY) -m benchmarks

@@ -1,5 +1,8 @@
 """Test databases: SQLite in a temporary folder, and a real Postgres when one is configured.
 
+A test that opens a ``Ledger`` first brings its database to the code's revision with
+:func:`migrated` (the same ``upgrade`` the migration command runs), as an operator would.
+
 Postgres cases exist only when ``DIBS_FORTNOX_TEST_PG_URL`` is set (CI starts one): the
 parameter list is built from the environment, so nothing is skipped. Each Postgres case
 gets its own new database, created through the server's ``postgres`` maintenance database
@@ -16,6 +19,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+
+from dibs_fortnox.ledger.revisions import upgrade
 
 PG_URL_ENV = "DIBS_FORTNOX_TEST_PG_URL"
 
@@ -52,3 +57,17 @@ def database_url(backend: str, tmp_path: Path, name: str = "state.db") -> Iterat
         return
     with postgres_database() as url:
         yield url
+
+
+def migrated(url: str) -> str:
+    """Bring the database at ``url`` to the code's revision (as the operator's
+    ``python -m dibs_fortnox.ledger.migrate upgrade`` does); return ``url``."""
+    upgrade(url)
+    return url
+
+
+@contextmanager
+def state_database(backend: str, tmp_path: Path, name: str = "state.db") -> Iterator[str]:
+    """The URL of a state database of ``backend`` at the code's revision, with no rows."""
+    with database_url(backend, tmp_path, name) as url:
+        yield migrated(url)

@@ -1,8 +1,9 @@
 -- DIBS-Fortnox state database (our own database, never Airflow's metadata DB).
--- Generated from plugins/dibs_fortnox/ledger/schema.py (its docstring says how);
+-- Generated from plugins/dibs_fortnox/ledger/schema.py by `make schema`;
 -- do not edit by hand: tests/ledger fail when this file and the tables differ.
--- The ledger creates these tables itself (metadata.create_all); this file is for review
--- and for operators who provision the database by hand.
+-- This file is for review. The tables are created and upgraded by the migration
+-- command, `python -m dibs_fortnox.ledger.migrate upgrade` (Alembic, see
+-- docs/migrations.md); `... migrate sql` prints the same as SQL for a DBA.
 
 -- ===== SQLite (default, one file) =====
 

@@ -10,6 +10,10 @@ and tell a person (everything else), or look the document up before doing anythi
     ├── DuplicateReference          Fortnox holds two live documents with one of our references
     ├── WritesForbidden             a dry run tried to write to Fortnox (nothing was sent)
     ├── ReversalRefused             a reversal would be wrong now (locked period, open writes)
+    ├── StateSchemaError            the state database's schema does not fit this code
+    │   ├── StateSchemaBehind       migrations not run yet: run the upgrade command
+    │   ├── StateSchemaAhead        migrated by newer code: deploy that code here too
+    │   └── StateSchemaUnknown      tables without a revision that are not the baseline
     └── ApiError                    Nets or Fortnox answered with an error (or not at all)
         ├── AuthFailed              401/403, or the token endpoint refused the credentials
         ├── NotFound                404
@@ -106,6 +110,25 @@ class DibsFortnoxError(Exception):
 
 class ConfigError(DibsFortnoxError):
     """Configuration is wrong: tenant file, Airflow connection, or an argument."""
+
+
+class StateSchemaError(DibsFortnoxError):
+    """The state database's schema is not the one this code was written for.
+
+    Nothing is read or written until a person fixes it; the message names the command.
+    """
+
+
+class StateSchemaBehind(StateSchemaError):
+    """The state database lacks migrations this code needs (or has no tables yet)."""
+
+
+class StateSchemaAhead(StateSchemaError):
+    """The state database was migrated by newer code than the one running here."""
+
+
+class StateSchemaUnknown(StateSchemaError):
+    """The database has tables of ours but no revision, and they are not the baseline's."""
 
 
 class Transient(Exception):

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.databases import migrated
 
 from dibs_fortnox.demo.environment import Sandbox, airflow_env, start_sandbox
 from dibs_fortnox.demo.report import fortnox_writes
@@ -78,7 +79,7 @@ def quiet_day(scenario: Scenario, days: list[date]) -> tuple[date, str]:
 
 def book_sequentially(tenant: TenantConfig, sandbox: Sandbox, state: Path) -> None:
     """The reference: the pipeline books each day after the other, outside Airflow."""
-    ledger = Ledger.from_url(f"sqlite:///{state}")
+    ledger = Ledger.from_url(migrated(f"sqlite:///{state}"))
     auth = ClientCredentials(
         sandbox.fortnox_client_id, sandbox.fortnox_client_secret, tenant.id, sandbox.fortnox.url
     )

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from tests.databases import migrated
 
 from dibs_fortnox.demo.environment import airflow_env, start_sandbox
 from dibs_fortnox.demo.stack import AirflowStack, free_port, stack_env
@@ -60,7 +61,7 @@ def test_a_new_tenant_is_onboarded_approved_by_link_and_then_books(tmp_path: Pat
     tenants_file.write_text("tenants: []\n")  # added only once Airflow runs
     sandbox = start_sandbox(tenant, days=1, payments_per_day=3, nets_port=0, fortnox_port=0)
     state_db = tmp_path / "state.db"
-    ledger = Ledger.from_url(f"sqlite:///{state_db}")
+    ledger = Ledger.from_url(migrated(f"sqlite:///{state_db}"))
     records = OnboardingRecords(ledger.engine)
     home = tmp_path / "airflow"
     home.mkdir()

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from tests.databases import backends, database_url
+from tests.databases import backends, state_database
 
 from dibs_fortnox.ledger import Ledger
 
@@ -35,8 +35,8 @@ def clock() -> FakeClock:
 
 @pytest.fixture(params=backends())
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A URL of an empty database of the backend under test."""
-    with database_url(request.param, tmp_path, "ledger.db") as url:
+    """A URL of a database of the backend under test, migrated to head, with no rows."""
+    with state_database(request.param, tmp_path, "ledger.db") as url:
         yield url
 
 

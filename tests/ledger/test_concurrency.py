@@ -88,7 +88,7 @@ ledger.close()
 def test_processes_claiming_one_document_create_one_intent_and_one_sender(
     db_url: str, tmp_path: Path, make_ledger: Callable[..., Ledger]
 ) -> None:
-    ledger = make_ledger()  # creates the tables before the race
+    ledger = make_ledger()
     go = tmp_path / "go"
     env = {**os.environ, "PYTHONPATH": str(REPO / "plugins")}
     procs = [

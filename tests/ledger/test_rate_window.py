@@ -68,7 +68,6 @@ def _hammer(url: str, calls: int, out: multiprocessing.Queue) -> None:  # type: 
 
 
 def test_real_processes_never_exceed_the_window(db_url: str) -> None:
-    Ledger.from_url(db_url).close()  # tables exist before the workers race
     ctx = multiprocessing.get_context("spawn")
     out = ctx.Queue()
     workers = [ctx.Process(target=_hammer, args=(db_url, 10, out)) for _ in range(3)]

@@ -21,6 +21,7 @@ from dibs_fortnox.ledger import Ledger
 from dibs_fortnox.onboarding.approve import ApprovalConfig, ApprovalNotReady, approve
 from dibs_fortnox.onboarding.links import LinkRefused, sign_link
 from dibs_fortnox.onboarding.state import OnboardingRecords
+from tests.databases import migrated
 
 KEY = b"a-signing-key-of-some-length"
 
@@ -69,7 +70,7 @@ class FakeAirflow:
 @pytest.fixture
 def setup(tmp_path: Path) -> Iterator[tuple[FakeAirflow, ApprovalConfig]]:
     airflow = FakeAirflow()
-    ledger = Ledger.from_url(f"sqlite:///{tmp_path / 'state.db'}")
+    ledger = Ledger.from_url(migrated(f"sqlite:///{tmp_path / 'state.db'}"))
     records = OnboardingRecords(ledger.engine)
     config = ApprovalConfig(KEY, airflow.url, "approver", "pw", records,
                             {"acme": "ekonomi@acme.example"}, wait_for_task_s=1.0,

@@ -16,6 +16,7 @@ import requests
 from dibs_fortnox.errors import ConfigError
 from dibs_fortnox.onboarding.approve import config_from_environment
 from dibs_fortnox.onboarding.links import sign_link
+from tests.databases import migrated
 
 REPO = Path(__file__).resolve().parents[2]
 KEY = "link-signing-key-for-tests"
@@ -32,7 +33,7 @@ def service_env(tmp_path: Path) -> dict[str, str]:
     return {
         **os.environ,
         "PYTHONPATH": str(REPO / "plugins"),
-        "DIBS_FORTNOX_DB_URL": f"sqlite:///{tmp_path / 'state.db'}",
+        "DIBS_FORTNOX_DB_URL": migrated(f"sqlite:///{tmp_path / 'state.db'}"),
         "DIBS_FORTNOX_APPROVER_USER": "approver",
         "DIBS_FORTNOX_APPROVER_PASSWORD": "approver-password",
         "AIRFLOW_CONN_DIBS_FORTNOX_APPROVAL": json.dumps(

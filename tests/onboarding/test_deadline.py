@@ -14,6 +14,7 @@ from dibs_fortnox.onboarding import mail
 from dibs_fortnox.onboarding.deadline import alert_unbooked, due_day
 from dibs_fortnox.onboarding.state import OnboardingRecords
 from dibs_fortnox.sandbox.mail import MailSandbox
+from tests.databases import migrated
 from tests.onboarding.world import TENANT
 
 # 12:30 in Stockholm (UTC+1 in December): past the default booked_by_hour of 12.
@@ -36,7 +37,7 @@ def mailbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[MailSandbox]:
 
 @pytest.fixture
 def ledger(tmp_path: Path) -> Iterator[Ledger]:
-    found = Ledger.from_url(f"sqlite:///{tmp_path / 'state.db'}")
+    found = Ledger.from_url(migrated(f"sqlite:///{tmp_path / 'state.db'}"))
     OnboardingRecords(found.engine).decide(TENANT.id, "active", "data team", "ok")
     yield found
     found.close()

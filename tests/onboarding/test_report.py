@@ -10,6 +10,7 @@ import pytest
 
 from dibs_fortnox.onboarding import report
 from dibs_fortnox.onboarding.state import OnboardingRecords
+from tests.databases import migrated
 
 NETS_KEY = "live-secret-key-" + "7c" * 16
 CLIENT_SECRET = "s3cr3t-client-secret-of-acme"
@@ -45,7 +46,7 @@ def test_report_has_config_onboarding_runs_and_held_payouts_but_no_secret(
     )  # fmt: skip
     from dibs_fortnox.ledger import Ledger
 
-    ledger = Ledger.from_url(f"sqlite:///{db}")
+    ledger = Ledger.from_url(migrated(f"sqlite:///{db}"))
     records = OnboardingRecords(ledger.engine)
     failed = {"name": "accounts", "ok": False, "message": "account 6040 is not active"}
     passed = {"name": "nets", "ok": True, "message": "the Nets live key works", "fix": ""}

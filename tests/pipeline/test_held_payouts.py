@@ -13,6 +13,7 @@ from dibs_fortnox import held_payouts
 from dibs_fortnox.ledger import Ledger
 from dibs_fortnox.sandbox.scenario import Scenario
 from dibs_fortnox.sandbox.scenario_expected import ScenarioAccounts, expected_trial_balance, nonzero
+from tests.databases import migrated
 from tests.pipeline.world import World, make_world
 
 
@@ -87,7 +88,7 @@ def test_book_by_hand_lets_later_refunds_of_its_charges_go_on(world: World, tmp_
     # The bookkeeper books the charge's invoice by hand, with the Nets charge id as its
     # ExternalInvoiceReference1 (played here by the pipeline with a state database of its own).
     charged["amount"] -= 1
-    elsewhere = Ledger.from_url(f"sqlite:///{tmp_path / 'bookkeeper.db'}")
+    elsewhere = Ledger.from_url(migrated(f"sqlite:///{tmp_path / 'bookkeeper.db'}"))
     world.run_day_tolerating_held_with(date.fromisoformat(charged["date"]), elsewhere)
     elsewhere.close()
     assert held_payouts.main(["book-by-hand", "--tenant", "demo", "--payout", charged["id"],

@@ -21,7 +21,7 @@ from dibs_fortnox.sandbox.nets import NetsApp
 from dibs_fortnox.sandbox.scenario import Scenario, ScenarioConfig, generate
 from dibs_fortnox.sandbox.server import SandboxServer
 from dibs_fortnox.tenants import Accounts, TenantConfig
-from tests.databases import database_url
+from tests.databases import database_url, migrated
 
 TENANT = TenantConfig(
     id="demo",
@@ -152,7 +152,7 @@ def make_world(
         fortnox_app,
         SandboxServer(nets_app).start(),
         SandboxServer(fortnox_app).start(),
-        Ledger.from_url(db_url),
+        Ledger.from_url(migrated(db_url)),
         db_url,
     )
 

@@ -22,11 +22,12 @@ Eleven tables, one job each:
 Timestamps are stored in UTC. SQLite has no time zone type, so :class:`UtcDateTime` writes
 naive UTC there and hands back aware UTC datetimes on every dialect.
 
-Regenerate the reviewed DDL after changing a table::
+This module is the one source of truth for the tables. After changing a table, add a
+revision and regenerate the reviewed DDL (docs/migrations.md; tests/ledger fail until both
+are done)::
 
-    PYTHONPATH=plugins .venv/bin/python -c \\
-        "from dibs_fortnox.ledger.schema import schema_sql; print(schema_sql(), end='')" \\
-        > include/sql/schema.sql
+    PYTHONPATH=plugins .venv/bin/python -m dibs_fortnox.ledger.migrate revision -m "what"
+    make schema     # include/sql/schema.sql from these tables
 """
 
 from __future__ import annotations
@@ -310,10 +311,11 @@ def schema_sql() -> str:
     """Return the text of ``include/sql/schema.sql``: the DDL for SQLite and for Postgres."""
     parts = [
         "-- DIBS-Fortnox state database (our own database, never Airflow's metadata DB).\n"
-        "-- Generated from plugins/dibs_fortnox/ledger/schema.py (its docstring says how);\n"
+        "-- Generated from plugins/dibs_fortnox/ledger/schema.py by `make schema`;\n"
         "-- do not edit by hand: tests/ledger fail when this file and the tables differ.\n"
-        "-- The ledger creates these tables itself (metadata.create_all); this file is for review\n"
-        "-- and for operators who provision the database by hand.\n"
+        "-- This file is for review. The tables are created and upgraded by the migration\n"
+        "-- command, `python -m dibs_fortnox.ledger.migrate upgrade` (Alembic, see\n"
+        "-- docs/migrations.md); `... migrate sql` prints the same as SQL for a DBA.\n"
     ]
     for name, title in (("sqlite", "SQLite (default, one file)"), ("postgresql", "PostgreSQL")):
         parts.append(f"\n-- ===== {title} =====\n\n{ddl(name)}")

@@ -5,6 +5,7 @@ raw Nets responses, one row per Fortnox document (intent before the write, numbe
 payouts and runs. It never touches Airflow's metadata database.
 
 Example:
+    >>> upgrade("sqlite:////tmp/demo.db")      # once, by the operator (ledger.migrate)
     >>> ledger = Ledger.from_url("sqlite:////tmp/demo.db")
     >>> state = ledger.claim("acme", "invoice", "ch_1", day=day, payout_id="po_1",
     ...                      payload_hash="9f2c")
@@ -22,14 +23,21 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from dibs_fortnox.ledger import documents, raw, reports, resolutions, reversals, runs, windows
+from dibs_fortnox.ledger import (
+    documents,
+    raw,
+    reports,
+    resolutions,
+    reversals,
+    revisions,
+    runs,
+    windows,
+)
 from dibs_fortnox.ledger.dialects import default_url, make_engine
 from dibs_fortnox.ledger.resolutions import Resolution
 from dibs_fortnox.ledger.reversals import Reversal, ReversedDocument, ReversedIds
-from dibs_fortnox.ledger.schema import metadata
 from dibs_fortnox.ledger.states import (
     DocumentState,
     DocumentStatus,
@@ -60,14 +68,22 @@ class Ledger:
 
     @classmethod
     def from_url(cls, url: str, *, clock: Clock = utc_now) -> Ledger:
-        """Open the database at ``url`` and create the tables that are missing."""
+        """Open the database at ``url`` after checking it is at this code's revision.
+
+        The tables are created and changed only by the migration command
+        (``python -m dibs_fortnox.ledger.migrate upgrade``), never on the way: a worker that
+        changed the schema while others book would pull it from under them.
+
+        Raises:
+            StateSchemaBehind: the database needs the upgrade command (the message says so).
+            StateSchemaAhead: newer code migrated it.
+        """
         engine = make_engine(url)
         try:
-            metadata.create_all(engine)
-        except sa.exc.DBAPIError:
-            # Two workers creating the tables of a new Postgres database at the same moment:
-            # the loser's CREATE TABLE fails; by now the tables exist, so check again.
-            metadata.create_all(engine)
+            revisions.check(engine)
+        except BaseException:
+            engine.dispose()
+            raise
         return cls(engine, clock=clock)
 
     @classmethod
