@@ -291,6 +291,16 @@ def test_postgres_creates_the_state_database() -> None:
     assert re.search(rf"CREATE DATABASE {database}\b", sql), f"no CREATE DATABASE {database}"
 
 
+def test_init_migrates_the_state_database_with_the_package_command() -> None:
+    """Every Airflow service waits for airflow-init, so the tasks' schema check passes."""
+    script = " ".join(services(raw_compose())["airflow-init"]["command"])
+    found = re.search(r"python -m (dibs_fortnox\.ledger\.migrate) upgrade", script)
+    assert found, "airflow-init does not run `python -m dibs_fortnox.ledger.migrate upgrade`"
+    module = ROOT / "plugins" / Path(*found.group(1).split(".")).with_suffix(".py")
+    assert module.is_file(), f"{module} does not exist"
+    assert script.index("airflow db migrate") < found.start()
+
+
 # --- (c) variables ---------------------------------------------------------------------
 
 

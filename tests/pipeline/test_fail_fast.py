@@ -11,6 +11,7 @@ from airflow.sdk.exceptions import AirflowFailException
 from dibs_fortnox.ledger import Ledger
 from dibs_fortnox.pipeline import runner
 from dibs_fortnox.schedule import TIMEZONE
+from tests.databases import migrated
 
 TENANTS = """\
 tenants:
@@ -30,7 +31,7 @@ tenants:
 def state_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     tenants = tmp_path / "tenants.yaml"
     tenants.write_text(TENANTS, encoding="utf-8")
-    url = f"sqlite:///{tmp_path / 'state.db'}"
+    url = migrated(f"sqlite:///{tmp_path / 'state.db'}")
     monkeypatch.setenv("DIBS_FORTNOX_TENANTS", str(tenants))
     monkeypatch.setenv("DIBS_FORTNOX_DB_URL", url)
     return url
@@ -57,3 +58,16 @@ def test_tenant_gone_from_the_file_fails_at_once_and_is_recorded(state_url: str)
     (run,) = ledger.runs("gone", date(2026, 11, 2))
     assert run.status == "failed" and run.summary["step"] == "load"
     ledger.close()
+
+
+def test_a_state_database_not_migrated_fails_the_task_at_once_with_the_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tenants = tmp_path / "tenants.yaml"
+    tenants.write_text(TENANTS, encoding="utf-8")
+    monkeypatch.setenv("DIBS_FORTNOX_TENANTS", str(tenants))
+    monkeypatch.setenv("DIBS_FORTNOX_DB_URL", f"sqlite:///{tmp_path / 'new.db'}")
+    with pytest.raises(AirflowFailException, match="has no tables yet") as failed:
+        runner.run_step("extract", "noconn", context("scheduled__2026-11-02"))
+    assert "python -m dibs_fortnox.ledger.migrate upgrade" in str(failed.value)
+    runner.close_failed_run("noconn", {"run_id": "scheduled__2026-11-02"})  # logs, no raise

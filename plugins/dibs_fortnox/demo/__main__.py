@@ -23,7 +23,7 @@ import yaml
 from dibs_fortnox.demo.environment import VAR, Sandbox, airflow_env, fresh_dir, start_sandbox
 from dibs_fortnox.demo.onboarding import quiet, show_onboarding_mail
 from dibs_fortnox.demo.report import fortnox_writes, gather_report
-from dibs_fortnox.demo.stack import AirflowStack, DayRun, stack_env
+from dibs_fortnox.demo.stack import MIGRATE_STATE, AirflowStack, DayRun, stack_env
 from dibs_fortnox.schedule import TIMEZONE
 from dibs_fortnox.tenants import TenantConfig, load_tenants
 
@@ -115,6 +115,8 @@ def main(argv: list[str] | None = None) -> int:
         print("Preparing Airflow (SQLite metadata under var/demo) ...", flush=True)
         if args.standalone:
             _airflow(env, "db", "migrate", log=log)
+            with log.open("ab") as out:  # our state database, as an operator migrates it
+                subprocess.run(MIGRATE_STATE, env=env, check=True, stdout=out, stderr=out)
             print("Starting airflow standalone: http://127.0.0.1:8080 (Ctrl-C stops)", flush=True)
             try:
                 subprocess.run(
@@ -130,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
             flush=True,
         )
         stack = AirflowStack(stack_env(env), logs)
-        stack.migrate()  # WAL mode: our polling never blocks Airflow's writers
+        stack.migrate()  # both databases; WAL mode: our polling never blocks Airflow's writers
         with stack:
             stack.wait_for_dag(tenant.dag_id)
             started = time.monotonic()

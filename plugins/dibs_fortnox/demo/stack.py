@@ -36,6 +36,8 @@ import sqlalchemy as sa
 from dibs_fortnox.schedule import TIMEZONE
 
 COMPONENTS = ("api-server", "scheduler", "dag-processor")
+# The operator's command that creates or upgrades our state database ($DIBS_FORTNOX_DB_URL).
+MIGRATE_STATE = [sys.executable, "-m", "dibs_fortnox.ledger.migrate", "upgrade"]
 FINISHED = ("success", "failed")
 
 
@@ -172,13 +174,28 @@ class AirflowStack:
             self.start(writers)
 
     def migrate(self) -> None:
-        """Create or upgrade Airflow's metadata database; SQLite goes to WAL mode, so that
-        reading it (as the UI and these waits do) never blocks a writer."""
+        """Create or upgrade both databases before anything starts, as docker-compose's
+        ``airflow-init`` does: Airflow's metadata (``airflow db migrate``; SQLite goes to
+        WAL mode, so that reading it, as the UI and these waits do, never blocks a writer)
+        and our state database (the operator's command, ``ledger.migrate upgrade``)."""
         self.airflow("db", "migrate")
         url = sa.make_url(self.metadata_url)
         if url.get_backend_name() == "sqlite" and url.database:
             with sqlite3.connect(url.database) as conn:
                 conn.execute("PRAGMA journal_mode=WAL")
+        self.run_logged("python -m dibs_fortnox.ledger.migrate upgrade", MIGRATE_STATE)
+
+    def run_logged(self, title: str, argv: list[str]) -> str:
+        """Run a command with the stack's environment, its output kept in ``cli.log``."""
+        done = subprocess.run(
+            argv, env=self.env, capture_output=True, text=True, timeout=600, check=False
+        )
+        output = done.stdout + done.stderr
+        with (self.logs / "cli.log").open("a", encoding="utf-8") as log:
+            log.write(f"$ {title}\n{output}\n")
+        if done.returncode != 0:
+            raise StackError(f"`{title}` failed:\n{output[-3000:]}")
+        return output
 
     def check_alive(self) -> None:
         dead = [name for name, proc in self.procs.items() if proc.poll() is not None]

@@ -16,7 +16,13 @@ from typing import Any
 
 from airflow.sdk.exceptions import AirflowFailException, AirflowRescheduleException
 
-from dibs_fortnox.errors import DibsFortnoxError, OutcomeUnknown, Transient, WaitingForEarlierDay
+from dibs_fortnox.errors import (
+    DibsFortnoxError,
+    OutcomeUnknown,
+    StateSchemaError,
+    Transient,
+    WaitingForEarlierDay,
+)
 from dibs_fortnox.hooks import FortnoxHook, NetsEasyHook
 from dibs_fortnox.ledger import Ledger
 from dibs_fortnox.pipeline.context import StepContext, db_url, fortnox_window
@@ -63,7 +69,10 @@ def _record_unstartable(tenant_id: str, context: Mapping[str, Any], step: str, e
         day = booking_day(context.get("logical_date"), params.get("day"))
     except DibsFortnoxError:
         return  # no day to record it under; the task log has the reason
-    ledger = Ledger.from_url(db_url())
+    try:
+        ledger = Ledger.from_url(db_url())
+    except StateSchemaError:
+        return  # the database cannot be used until it is migrated; the task log says how
     try:
         run_id = str(context.get("run_id") or "manual")
         if not ledger.close_open_run(tenant_id, run_id, error):
@@ -76,9 +85,10 @@ def _record_unstartable(tenant_id: str, context: Mapping[str, Any], step: str, e
 def run_step(step: str, tenant_id: str, context: Mapping[str, Any]) -> dict[str, Any]:
     """Run one step for a tenant inside an Airflow task; return its summary (an XCom).
 
-    Problems a person must fix (a broken tenant entry, a missing connection, a setting
-    Fortnox would refuse) fail the task at once without retries, with the fix in the
-    message; transient ones are left to Airflow's retries.
+    Problems a person must fix (a broken tenant entry, a missing connection, a state
+    database not migrated to this code's revision, a setting Fortnox would refuse) fail the
+    task at once without retries, with the fix in the message; transient ones are left to
+    Airflow's retries.
     """
     try:
         ctx = context_for(tenant_id, context)
@@ -114,7 +124,11 @@ def close_failed_run(tenant_id: str, context: Mapping[str, Any]) -> None:
     """Airflow gave up on a task (retries used up, killed): close the run's row as failed,
     so that later days stop waiting for it and the runs table says what happened."""
     error = str(context.get("exception") or "the task failed in Airflow")
-    ledger = Ledger.from_url(db_url())
+    try:
+        ledger = Ledger.from_url(db_url())
+    except StateSchemaError as exc:
+        log.error("cannot record the failed run of tenant %s: %s", tenant_id, exc)
+        return
     try:
         ledger.close_open_run(tenant_id, str(context.get("run_id") or "manual"), error[:2000])
     finally:
