@@ -28,9 +28,13 @@ from dibs_fortnox.ledger.schema import metadata
 from dibs_fortnox.ledger.states import DocumentState
 
 REPO = Path(__file__).resolve().parents[2]
-# include/sql/schema.sql as the last release before migrations shipped it (created by
-# ``metadata.create_all``, no revision recorded). Never regenerate this file.
-BEFORE_MIGRATIONS = Path(__file__).parent / "fixtures" / "schema_before_migrations.sql"
+# include/sql/schema.sql as code before migrations shipped it (tables created by
+# ``metadata.create_all``, no revision recorded), with the revision each one matches.
+FIXTURES = Path(__file__).parent / "fixtures"
+BEFORE_MIGRATIONS = {
+    "0001": FIXTURES / "schema_0001_before_migrations.sql",  # the last release
+    "0002": FIXTURES / "schema_0002_before_migrations.sql",  # + reversals, just before
+}
 NOW = datetime(2026, 11, 3, 6, 0, tzinfo=UTC)
 
 
@@ -41,18 +45,19 @@ def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield url
 
 
-def _section(backend: str) -> str:
-    text = BEFORE_MIGRATIONS.read_text(encoding="utf-8")
+def _section(backend: str, revision: str = "0001") -> str:
+    text = BEFORE_MIGRATIONS[revision].read_text(encoding="utf-8")
     start = text.index("-- ===== SQLite") if backend == "sqlite" else text.index("-- ===== Postgre")
     end = text.index("-- ===== PostgreSQL") if backend == "sqlite" else len(text)
     return text[start:end]
 
 
-def _create_as_the_release_before_migrations(url: str) -> None:
-    """Build the tables from the previous release's DDL, as an operator's database has them."""
+def _create_as_before_migrations(url: str, revision: str = "0001") -> None:
+    """Build the tables from the DDL of code before migrations, as an operator's database
+    has them."""
     engine = sa.create_engine(url)
     try:
-        ddl = _section(engine.dialect.name)
+        ddl = _section(engine.dialect.name, revision)
         raw = engine.raw_connection()
         try:
             if engine.dialect.name == "sqlite":
@@ -109,15 +114,26 @@ ROWS: dict[str, list[dict[str, Any]]] = {
     ],
     "onboarding_links": [{"link_id": "lnk_1", "tenant": "acme", "used_at": NOW}],
     "alerts": [{"tenant": "acme", "kind": "late_day", "key": "2026-11-01", "sent_at": NOW}],
+    "reversals": [
+        {"tenant": "acme", "from_day": date(2026, 10, 1), "to_day": date(2026, 10, 2),
+         "decided_by": "Anna", "note": "wrong accounts", "started_at": NOW,
+         "finished_at": NOW, "documents": 1},
+    ],
+    "reversed_documents": [
+        {"tenant": "acme", "reversal_id": 1, "kind": "invoice", "reference": "ch_0",
+         "fortnox_id": "1000", "day": date(2026, 10, 1), "payout_id": "po_0",
+         "reversal_kind": "credit", "reversal_reference": "rev:ch_0",
+         "reversal_fortnox_id": "1002", "reversed_at": NOW},
+    ],
 }  # fmt: skip
 
 
 def _previous_tables(url: str) -> sa.MetaData:
-    """The tables as the previous release created them (reflected: schema.py moves on)."""
+    """The tables as code before migrations created them (reflected: schema.py moves on)."""
     engine = make_engine(url)
     try:
         found = sa.MetaData()
-        found.reflect(engine, only=list(ROWS))
+        found.reflect(engine, only=lambda name, _meta: name in ROWS)
         return found
     finally:
         engine.dispose()
@@ -127,8 +143,8 @@ def _fill(url: str, tables: sa.MetaData) -> None:
     engine = make_engine(url)
     try:
         with engine.begin() as conn:
-            for name, rows in ROWS.items():
-                conn.execute(sa.insert(tables.tables[name]), rows)
+            for name, table in tables.tables.items():
+                conn.execute(sa.insert(table), ROWS[name])
     finally:
         engine.dispose()
 
@@ -162,13 +178,17 @@ def _command(url: str, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_the_fixture_fills_every_table_of_the_previous_release() -> None:
+@pytest.mark.parametrize("revision", sorted(BEFORE_MIGRATIONS))
+def test_the_fixtures_are_the_revisions_before_migrations_and_rows_fill_every_table(
+    revision: str,
+) -> None:
+    assert set(BEFORE_MIGRATIONS) == set(revisions.BEFORE_MIGRATIONS)
     created = {
         line.split()[2]
-        for line in _section("sqlite").splitlines()
+        for line in _section("sqlite", revision).splitlines()
         if line.startswith("CREATE TABLE ")
     }
-    assert created == set(ROWS)
+    assert created <= set(ROWS)
 
 
 def test_head_creates_exactly_the_tables_of_schema_py(empty_url: str) -> None:
@@ -196,19 +216,20 @@ def test_the_migrations_have_one_head() -> None:
     assert revisions.known(revisions.base())
 
 
-def test_upgrade_adopts_the_release_before_migrations_and_keeps_every_row(
-    empty_url: str,
+@pytest.mark.parametrize("revision", sorted(BEFORE_MIGRATIONS))
+def test_upgrade_adopts_a_database_from_before_migrations_and_keeps_every_row(
+    empty_url: str, revision: str
 ) -> None:
-    _create_as_the_release_before_migrations(empty_url)
+    _create_as_before_migrations(empty_url, revision)
     previous = _previous_tables(empty_url)
     _fill(empty_url, previous)
     before = _dump(empty_url, previous)
-    assert set(before) == set(ROWS) and all(before.values()), "rows in every table"
+    assert len(before) >= 9 and all(before.values()), "rows in every table"
 
     done = _command(empty_url, "upgrade")
 
     assert done.returncode == 0, done.stderr
-    assert "baseline recorded" in done.stdout
+    assert f"recognised as revision {revision}" in done.stdout
     assert f"to {revisions.head()}" in done.stdout
     assert _dump(empty_url, previous) == before
     ledger = Ledger.from_url(empty_url)  # the check at task start now passes
@@ -220,6 +241,7 @@ def test_upgrade_adopts_the_release_before_migrations_and_keeps_every_row(
             "acme", "invoice", "ch_2", day=date(2026, 11, 3), payout_id=None, payload_hash=None
         )
         assert len(ledger.documents("acme")) == 3
+        assert sa.inspect(ledger.engine).has_table("reversed_documents")
     finally:
         ledger.close()
     again = _command(empty_url, "upgrade")
@@ -229,7 +251,7 @@ def test_upgrade_adopts_the_release_before_migrations_and_keeps_every_row(
 def test_upgrade_refuses_tables_that_are_not_the_baseline_and_changes_nothing(
     empty_url: str,
 ) -> None:
-    _create_as_the_release_before_migrations(empty_url)
+    _create_as_before_migrations(empty_url)
     engine = make_engine(empty_url)
     with engine.begin() as conn:
         conn.execute(sa.text("DROP TABLE alerts"))
@@ -270,7 +292,7 @@ def test_the_ledger_refuses_a_database_without_tables_and_names_the_command(
 def test_the_ledger_refuses_the_release_before_migrations_until_upgraded(
     empty_url: str,
 ) -> None:
-    _create_as_the_release_before_migrations(empty_url)
+    _create_as_before_migrations(empty_url)
     with pytest.raises(StateSchemaBehind, match="created before migrations existed"):
         Ledger.from_url(empty_url)
 

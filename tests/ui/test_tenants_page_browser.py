@@ -37,6 +37,7 @@ from dibs_fortnox.pipeline.steps import STEPS, execute
 from dibs_fortnox.ratelimit import SlidingWindowLimiter
 from dibs_fortnox.tenants import TenantConfig, load_tenants
 from dibs_fortnox.ui.mount import URL_PREFIX
+from tests.databases import migrated
 
 pytestmark = pytest.mark.airflow
 
@@ -85,7 +86,7 @@ def artifacts_dir() -> Path:
 
 def book(tenant: TenantConfig, sandbox: Sandbox, state_db: Path) -> None:
     """Book every sandbox day with the pipeline, as the DAG's tasks would."""
-    ledger = Ledger.from_url(f"sqlite:///{state_db}")
+    ledger = Ledger.from_url(migrated(f"sqlite:///{state_db}"))
     auth = ClientCredentials(
         sandbox.fortnox_client_id, sandbox.fortnox_client_secret, tenant.id, sandbox.fortnox.url
     )

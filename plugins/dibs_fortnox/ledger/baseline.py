@@ -1,9 +1,10 @@
 """Recognise a state database created before migrations existed, so it can be adopted.
 
-Releases before Alembic created the tables with ``metadata.create_all`` and recorded no
-revision. Such a database is adopted (the baseline revision is recorded, later revisions
-run) only when its tables have exactly the baseline's shape: the same tables, columns and
-nullability, primary keys, unique and check constraints and indexes, compared by name.
+Code before Alembic created the tables with ``metadata.create_all`` and recorded no
+revision. Such a database is adopted (the matching revision is recorded, later revisions
+run) only when its tables have exactly the shape of one of the revisions that code shipped
+(``revisions.BEFORE_MIGRATIONS``): the same tables, columns and nullability, primary keys,
+unique and check constraints and indexes, compared by name.
 Types are left out on purpose: each dialect reflects them in its own words, and the names
 (fixed by the schema's naming convention) already tell one release's tables from another's.
 Anything else is refused with the differences, and nothing is changed.
@@ -61,6 +62,8 @@ def differences(actual: Shape, reference: Shape) -> list[str]:
     problems: list[str] = []
     for table in sorted(set(reference) - set(actual)):
         problems.append(f"table {table} is missing")
+    for table in sorted(set(actual) - set(reference)):
+        problems.append(f"table {table} is not expected")
     for table in sorted(set(reference) & set(actual)):
         for aspect, wanted in reference[table].items():
             got = actual[table][aspect]
@@ -83,20 +86,29 @@ def _name(item: Any) -> str:
     return str(item)
 
 
-def verify(connection: Connection, reference: Shape) -> None:
-    """Refuse a pre-migration database whose tables are not exactly the baseline's.
+def match(connection: Connection, candidates: dict[str, Shape]) -> str:
+    """Return the revision whose tables the database has exactly; refuse anything else.
+
+    Args:
+        candidates: revision -> its tables' shape; tables of other names in the database
+            (not ours) are ignored.
 
     Raises:
-        StateSchemaUnknown: with every difference found.
+        StateSchemaUnknown: no candidate matches; the differences from the nearest are listed.
     """
-    problems = differences(shape(connection, set(reference)), reference)
-    if problems:
-        url = connection.engine.url.render_as_string(hide_password=True)
-        raise StateSchemaUnknown(
-            f"the state database {url} has tables but no migration revision, and they are "
-            "not the tables of the release before migrations, so it is left as it is: "
-            + "; ".join(problems)
-            + ". Compare it with include/sql/schema.sql of the release that created it; "
-            "fix the differences by hand (or start from an empty database) and run the "
-            "upgrade again"
-        )
+    ours = set(metadata.tables).union(*(set(shape_) for shape_ in candidates.values()))
+    actual = shape(connection, ours)
+    found = {rev: differences(actual, reference) for rev, reference in candidates.items()}
+    for revision, problems in found.items():
+        if not problems:
+            return revision
+    nearest = min(found, key=lambda rev: len(found[rev]))
+    url = connection.engine.url.render_as_string(hide_password=True)
+    raise StateSchemaUnknown(
+        f"the state database {url} has tables but no migration revision, and they are not "
+        "the tables of a release before migrations, so it is left as it is. Compared with "
+        f"revision {nearest}: "
+        + "; ".join(found[nearest])
+        + ". Compare it with include/sql/schema.sql of the release that created it; fix the "
+        "differences by hand (or start from an empty database) and run the upgrade again"
+    )

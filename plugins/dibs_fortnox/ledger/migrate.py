@@ -38,7 +38,7 @@ def _upgrade(url: str) -> int:
     done = revisions.upgrade(url)
     where = sa.make_url(url).render_as_string(hide_password=True)
     if done.adopted:
-        print(f"{where}: tables from before migrations recognised; baseline recorded")
+        print(f"{where}: tables from before migrations recognised as revision {done.adopted}")
     if done.before == done.after:
         print(f"{where}: already at {done.after} (head)")
     else:

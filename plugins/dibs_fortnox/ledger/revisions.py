@@ -39,6 +39,10 @@ from dibs_fortnox.ledger import baseline
 from dibs_fortnox.ledger.dialects import make_engine
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# Revisions whose tables code before migrations created with ``create_all`` (0002 landed a
+# few minutes before Alembic did): a database without a revision is adopted at the one it
+# matches exactly. Never add a later revision here.
+BEFORE_MIGRATIONS = ("0001", "0002")
 UPGRADE_COMMAND = "python -m dibs_fortnox.ledger.migrate upgrade"
 
 # Any constant: two upgrades of one Postgres database take turns, and the second finds the
@@ -105,21 +109,22 @@ class Upgraded:
     Attributes:
         before: the revision the database was at; None for a new (or pre-Alembic) database.
         after: the revision it is at now (the head unless another target was asked for).
-        adopted: True when the tables existed without a revision (created by a release
-            before migrations) and were recognised as the baseline and stamped.
+        adopted: the revision recorded for tables that existed without one (created by code
+            before migrations, recognised as one of :data:`BEFORE_MIGRATIONS`); None when
+            the database had a revision or no tables.
     """
 
     before: str | None
     after: str | None
-    adopted: bool
+    adopted: str | None
 
 
 def upgrade(target: str | Engine, revision: str = "head") -> Upgraded:
     """Create the tables of a new database, or apply the revisions it lacks, in one go.
 
-    A database whose tables a release before migrations created (``create_all``, no
-    ``alembic_version``) is compared with the baseline revision first; when it matches, the
-    baseline is recorded and only later revisions run, and when it does not,
+    A database whose tables code before migrations created (``create_all``, no
+    ``alembic_version``) is compared with the revisions of :data:`BEFORE_MIGRATIONS` first;
+    the one it matches exactly is recorded and only later revisions run. When none matches,
     :class:`~dibs_fortnox.errors.StateSchemaUnknown` says what differs and nothing changes.
 
     Args:
@@ -135,11 +140,10 @@ def upgrade(target: str | Engine, revision: str = "head") -> Upgraded:
             config = alembic_config()
             config.attributes["connection"] = conn
             before = current(conn)
-            adopted = False
+            adopted = None
             if not before and baseline.has_tables(conn):
-                baseline.verify(conn, reference=_baseline_shape())
-                command.stamp(config, base())
-                adopted = True
+                adopted = baseline.match(conn, _shapes_before_migrations())
+                command.stamp(config, adopted)
             command.upgrade(config, revision)
             after = current(conn)
     finally:
@@ -151,18 +155,21 @@ def upgrade(target: str | Engine, revision: str = "head") -> Upgraded:
 
 
 @lru_cache(maxsize=1)
-def _baseline_shape() -> baseline.Shape:
-    """The shape of a database at the base revision, built by running it on a scratch
-    SQLite database, so the baseline's tables are written down once: in the revision."""
+def _shapes_before_migrations() -> dict[str, baseline.Shape]:
+    """The shape of a database at each of :data:`BEFORE_MIGRATIONS`, built by running the
+    revisions on a scratch SQLite database, so the tables are written down once: in them."""
     scratch = make_engine("sqlite://")
+    shapes: dict[str, baseline.Shape] = {}
     try:
         with scratch.begin() as conn:
             config = alembic_config()
             config.attributes["connection"] = conn
-            command.upgrade(config, base())
-            return baseline.shape(conn)
+            for revision in BEFORE_MIGRATIONS:
+                command.upgrade(config, revision)
+                shapes[revision] = baseline.shape(conn)
     finally:
         scratch.dispose()
+    return shapes
 
 
 def check(engine: Engine) -> str:

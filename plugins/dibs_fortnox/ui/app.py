@@ -25,7 +25,7 @@ from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from dibs_fortnox.errors import ConfigError, redact
+from dibs_fortnox.errors import ConfigError, StateSchemaError, redact
 from dibs_fortnox.ledger import Ledger
 from dibs_fortnox.tenants import LoadedTenants, TenantConfig, load_tenants
 from dibs_fortnox.ui import html
@@ -108,7 +108,10 @@ def create_app(
             tenants = read_tenants()
         except ConfigError as exc:
             return HTMLResponse(html.overview_page([], [("tenants file", str(exc))], base))
-        ledger = open_ledger()
+        try:
+            ledger = open_ledger()
+        except StateSchemaError as exc:  # not migrated yet: the message names the command
+            return HTMLResponse(html.overview_page([], [("state database", str(exc))], base))
         try:
             rows, broken = gather(tenants, ledger, reader(ledger))
         finally:
@@ -122,7 +125,10 @@ def create_app(
             tenant: TenantConfig = read_tenants().by_id(tenant_id)
         except ConfigError as exc:
             raise HTTPException(status_code=404, detail=str(exc)) from None
-        ledger = open_ledger()
+        try:
+            ledger = open_ledger()
+        except StateSchemaError as exc:
+            raise HTTPException(status_code=503, detail=str(exc)) from None
         try:
             row = tenant_overview(ledger, tenant, reader(ledger))
             points = daily_series(ledger, tenant)
