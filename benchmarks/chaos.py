@@ -54,6 +54,7 @@ from dibs_fortnox.demo.stack import AirflowStack, stack_env
 from dibs_fortnox.fortnox.auth import ClientCredentials
 from dibs_fortnox.fortnox.client import FortnoxClient
 from dibs_fortnox.ledger import Ledger
+from dibs_fortnox.ledger.revisions import upgrade
 from dibs_fortnox.nets.client import NetsClient
 from dibs_fortnox.pipeline.chaos import CHAOS_ENV, KILL_POINTS, plan_file
 from dibs_fortnox.pipeline.context import StepContext
@@ -263,7 +264,9 @@ def start_world(tenants: list[TenantConfig], size: Size, *, rate_limit: bool) ->
 
 def book_reference(world: World, state_db: Path) -> set[tuple[str, date]]:
     """Book every tenant's days one after the other without Airflow; return the held days."""
-    ledger = Ledger.from_url(f"sqlite:///{state_db}")
+    url = f"sqlite:///{state_db}"
+    upgrade(url)  # a new database, migrated as an operator would
+    ledger = Ledger.from_url(url)
     held: set[tuple[str, date]] = set()
     try:
         for tenant in world.tenants:
@@ -426,8 +429,7 @@ def run_chaos(size: Size, root: Path, progress: bool = False) -> Report:
         kills = root / "kills"
         planned = plan_kills(kills, world, size)
         stack = AirflowStack(chaos_env(world, root, kills, root / "tenants.yaml"), root / "logs")
-        stack.migrate()
-        Ledger.from_url(f"sqlite:///{root / 'state.db'}").close()  # tables exist before tasks race
+        stack.migrate()  # Airflow's database and ours (ledger.migrate upgrade), before tasks race
         dag_ids = [t.dag_id for t in tenants]
         with stack:
             for dag_id in dag_ids:

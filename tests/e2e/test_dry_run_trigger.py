@@ -48,10 +48,11 @@ def test_a_dry_run_triggered_with_conf_posts_nothing_and_reports(tmp_path: Path)
     home.mkdir()
     env = stack_env(airflow_env(tenant, sandbox, home, state_db))
     env["DIBS_FORTNOX_TENANTS"] = str(tenants_file)
-    ledger = Ledger.from_url(f"sqlite:///{state_db}")
+    ledger: Ledger | None = None
     try:
         stack = AirflowStack(env, logs=tmp_path / "logs")
-        stack.migrate()
+        stack.migrate()  # Airflow's database and ours
+        ledger = Ledger.from_url(f"sqlite:///{state_db}")
         conf = json.dumps({"day": start.isoformat(), "dry_run": True})
         output = stack.airflow("dags", "test", tenant.dag_id, "-c", conf)
 
@@ -66,5 +67,6 @@ def test_a_dry_run_triggered_with_conf_posts_nothing_and_reports(tmp_path: Path)
         assert not runs[-1].books_the_day
         assert {p.status for p in ledger.payouts("dry", start)} == {"pending"}
     finally:
-        ledger.close()
+        if ledger is not None:
+            ledger.close()
         sandbox.stop()
