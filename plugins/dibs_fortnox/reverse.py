@@ -54,12 +54,24 @@ def main(argv: list[str] | None = None) -> int:
     if args.apply and not (args.by.strip() and args.note.strip()):
         parser.error("--apply needs --by (who decides) and --note (why)")
 
+    package_log = logging.getLogger("dibs_fortnox")
+    level = package_log.level
+    if not args.verbose:  # the plan is the output; the state database keeps the record
+        package_log.setLevel(logging.WARNING)
+    try:
+        return _reverse(args)
+    finally:
+        package_log.setLevel(level)
+
+
+def _reverse(args: argparse.Namespace) -> int:
     from dibs_fortnox.hooks import FortnoxHook  # Airflow: import only when needed
 
-    if not args.verbose:  # the plan is the output; the state database keeps the record
-        logging.getLogger("dibs_fortnox").setLevel(logging.WARNING)
-
-    tenant = load_tenants().by_id(args.tenant)
+    try:
+        tenant = load_tenants().by_id(args.tenant)
+    except DibsFortnoxError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
     ledger = Ledger.from_url(db_url())
     try:
         plan = plan_reversal(ledger, tenant, args.from_day, args.to_day)

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from dibs_fortnox import reverse
 from dibs_fortnox.errors import ReversalRefused
 from dibs_fortnox.onboarding.deadline import _why
 from dibs_fortnox.pipeline.chaos import CHAOS_ENV, plan_file
@@ -152,6 +153,66 @@ def test_a_locked_period_is_refused_and_nothing_is_written(world: World) -> None
     assert world.ledger.reversals("demo") == []
 
 
+TENANTS = """\
+tenants:
+  - id: demo
+    name: Demo Webbshop AB
+    start_date: 2026-11-03
+    email: ekonomi@demo.example
+    nets_conn_id: nets_demo
+    fortnox_conn_id: fortnox_demo
+    onboarding: skip
+    accounts: {sales_se: 3001, sales_eu: 3106, sales_non_eu: 3105,
+               receivable: 1516, bank: 1930, fees: 6040}
+"""
+
+
+def command_env(world: World, tmp_path: Path) -> dict[str, str]:
+    """What the command needs where the DAGs run: tenants file, state database, connection."""
+    (tmp_path / "tenants.yaml").write_text(TENANTS, encoding="utf-8")
+    return {
+        "DIBS_FORTNOX_TENANTS": str(tmp_path / "tenants.yaml"),
+        "DIBS_FORTNOX_DB_URL": world.db_url,
+        "AIRFLOW_CONN_FORTNOX_DEMO": json.dumps(
+            {
+                "conn_type": "http",
+                "host": world.fortnox.url,
+                "login": "demo-client",
+                "password": world.client_secret,
+                "extra": {"tenant_id": "demo", "auth_url": world.fortnox.url},
+            }
+        ),
+    }
+
+
+def test_the_command_previews_by_default_and_refuses_with_exit_2(
+    sqlite_world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    world = sqlite_world
+    for key, value in command_env(world, tmp_path).items():
+        monkeypatch.setenv(key, value)
+    days = book_all(world)
+    span = ["--tenant", "demo", "--from", days[0].isoformat(), "--to", days[-1].isoformat()]
+    writes = world.fortnox_writes()
+
+    assert reverse.main(span) == 0
+    out = capsys.readouterr().out
+    assert "Preview only: nothing was sent" in out and "-> credit invoice, linked" in out
+    assert world.fortnox_writes() == writes
+
+    assert reverse.main(["--tenant", "nobody", "--from", "2026-11-01", "--to", "2026-11-02"]) == 2
+    assert "no valid tenant 'nobody'" in capsys.readouterr().err
+    assert reverse.main(["--tenant", "demo", "--from", "2026-11-05", "--to", "2026-11-04"]) == 2
+    assert "is before --from" in capsys.readouterr().err
+    with pytest.raises(SystemExit):  # --apply without who and why
+        reverse.main([*span, "--apply"])
+    assert "--apply needs --by" in capsys.readouterr().err
+    assert reverse.main(["--tenant", "demo", "--from", "2026-10-01", "--to", "2026-10-02"]) == 0
+    assert "nothing booked by DIBS-Fortnox to reverse" in capsys.readouterr().out
+    assert world.fortnox_writes() == writes
+
+
 @pytest.fixture
 def sqlite_world(tmp_path: Path) -> Iterator[World]:
     yield from world_fixture(tmp_path, days=3, payments_per_day=2)
@@ -175,30 +236,11 @@ def test_a_crash_half_way_is_finished_by_a_rerun_without_doubles(
     kills = tmp_path / "kills"
     kills.mkdir()
     plan_file(kills, "demo", last.isoformat(), "after_write", 2).touch()
-    (tmp_path / "tenants.yaml").write_text(
-        "tenants:\n"
-        "  - id: demo\n    name: Demo Webbshop AB\n    start_date: 2026-11-03\n"
-        "    email: ekonomi@demo.example\n    nets_conn_id: nets_demo\n"
-        "    fortnox_conn_id: fortnox_demo\n    onboarding: skip\n"
-        "    accounts: {sales_se: 3001, sales_eu: 3106, sales_non_eu: 3105,\n"
-        "               receivable: 1516, bank: 1930, fees: 6040}\n",
-        encoding="utf-8",
-    )
     env = {
         **os.environ,
+        **command_env(world, tmp_path),
         "PYTHONPATH": str(REPO / "plugins"),
-        "DIBS_FORTNOX_TENANTS": str(tmp_path / "tenants.yaml"),
-        "DIBS_FORTNOX_DB_URL": world.db_url,
         CHAOS_ENV: str(kills),
-        "AIRFLOW_CONN_FORTNOX_DEMO": json.dumps(
-            {
-                "conn_type": "http",
-                "host": world.fortnox.url,
-                "login": "demo-client",
-                "password": world.client_secret,
-                "extra": {"tenant_id": "demo", "auth_url": world.fortnox.url},
-            }
-        ),
     }
     command = [sys.executable, "-m", "dibs_fortnox.reverse", "--tenant", "demo",
                "--from", last.isoformat(), "--to", last.isoformat(),
