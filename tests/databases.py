@@ -2,6 +2,8 @@
 
 A test that opens a ``Ledger`` first brings its database to the code's revision with
 :func:`migrated` (the same ``upgrade`` the migration command runs), as an operator would.
+A new SQLite file is a copy of one the upgrade made once per session: the same bytes,
+without running the revisions again for each of the few hundred tests that need one.
 
 Postgres cases exist only when ``DIBS_FORTNOX_TEST_PG_URL`` is set (CI starts one): the
 parameter list is built from the environment, so nothing is skipped. Each Postgres case
@@ -11,10 +13,14 @@ and dropped afterwards.
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 
 import pytest
@@ -59,9 +65,25 @@ def database_url(backend: str, tmp_path: Path, name: str = "state.db") -> Iterat
         yield url
 
 
+@lru_cache(maxsize=1)
+def _sqlite_at_head() -> Path:
+    """A SQLite database the upgrade brought to head, made once per test session."""
+    folder = Path(tempfile.mkdtemp(prefix="dibs-fortnox-state-head-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    path = folder / "state.db"
+    upgrade(f"sqlite:///{path}")  # disposes its engine: the WAL is folded into the file
+    return path
+
+
 def migrated(url: str) -> str:
     """Bring the database at ``url`` to the code's revision (as the operator's
     ``python -m dibs_fortnox.ledger.migrate upgrade`` does); return ``url``."""
+    parsed = sa.make_url(url)
+    database = Path(parsed.database or "")
+    if parsed.get_backend_name() == "sqlite" and parsed.database and not database.exists():
+        database.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(_sqlite_at_head(), database)
+        return url
     upgrade(url)
     return url
 
