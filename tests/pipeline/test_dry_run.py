@@ -19,6 +19,7 @@ from dibs_fortnox.pipeline.dry_run import DRY_RUN_NOTICE, dry_run_wanted, render
 from dibs_fortnox.pipeline.reconcile import ReconcileFailed
 from dibs_fortnox.pipeline.steps import STEPS, execute
 from dibs_fortnox.schedule import TIMEZONE
+from tests.databases import migrated
 from tests.pipeline.world import World
 
 
@@ -146,7 +147,7 @@ def test_dry_run_comes_from_the_tenant_or_the_run(
     tenants = tmp_path / "tenants.yaml"
     tenants.write_text(TENANTS.format(id="review", dry_run=setting), encoding="utf-8")
     monkeypatch.setenv("DIBS_FORTNOX_TENANTS", str(tenants))
-    monkeypatch.setenv("DIBS_FORTNOX_DB_URL", f"sqlite:///{tmp_path / 'state.db'}")
+    monkeypatch.setenv("DIBS_FORTNOX_DB_URL", migrated(f"sqlite:///{tmp_path / 'state.db'}"))
     logical = datetime(2026, 11, 2, 6, 0, tzinfo=TIMEZONE)
     ctx = runner.context_for("review", {"logical_date": logical, "run_id": "r", "params": params})
     try:
