@@ -146,12 +146,12 @@ def fortnox_faults(share: float) -> list[FaultRule]:
     kind); the random ones follow. 429s are rarer because each costs a 5-second wait.
     """
     writes = ("POST", "PUT")
-    once = [
-        FaultRule("error_before", method="POST", status=503, times=1),
+    once = [  # on document writes, not the token call (which any failure simply repeats)
+        FaultRule("error_before", method="POST", route="/3/invoices", status=503, times=1),
         FaultRule("rate_limit", method="GET", times=1),
         FaultRule("latency", method="GET", delay_s=1.5, times=1),
-        FaultRule("lost_response", method="POST", status=502, times=1),
-        FaultRule("drop_after", method="POST", times=1),
+        FaultRule("lost_response", method="POST", route="/3/invoices", status=502, times=1),
+        FaultRule("drop_after", method="POST", route="/3/invoicepayments", times=1),
     ]
     random_rules = [
         *(
