@@ -134,9 +134,7 @@ def write_tenants(path: Path, count: int, onboarding: str = "skip") -> Path:
     ``onboarding: skip`` (the default here) leaves out the onboarding DAGs, so that the
     folder builds the same DAGs as the plain file; ``required`` adds one per tenant.
     """
-    body = "".join(
-        TENANT.format(n=n, month=n % 12 + 1, day=n % 28 + 1) for n in range(count)
-    )
+    body = "".join(TENANT.format(n=n, month=n % 12 + 1, day=n % 28 + 1) for n in range(count))
     path.write_text(
         "defaults:\n  voucher_series: A\n  mode_of_payment: NETS\n"
         f"  onboarding: {onboarding}\ntenants:\n" + body,

@@ -19,22 +19,109 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from dibs_fortnox.booking.reference import transform_reference
-from dibs_fortnox.booking.result import HeldPayout, TransformError, TransformResult, local_day
+import numpy as np
+import pandas as pd
+
+from dibs_fortnox.booking import frames
+from dibs_fortnox.booking.bulk import BulkPlan, bulk_rows, doc_counts, plan_bulk
+from dibs_fortnox.booking.columns import PaymentColumns, PayoutColumns, read_payments, read_payouts
+from dibs_fortnox.booking.parse import ParseError, parse_payment, parse_payout
+from dibs_fortnox.booking.reference import plan_payout, voucher_records
+from dibs_fortnox.booking.result import (
+    HeldPayout,
+    ParsedPayouts,
+    TransformError,
+    TransformResult,
+    local_day,
+)
+from dibs_fortnox.booking.rounding import with_vat_and_rounding
 from dibs_fortnox.booking.settings import BookingSettings
+from dibs_fortnox.model import Payment
 
 __all__ = ["HeldPayout", "TransformError", "TransformResult", "local_day", "transform"]
 
 
+class _Day:
+    """The payouts of one transform taken in day order: bulk where clean, else the reference."""
+
+    def __init__(
+        self,
+        payments: Mapping[str, Mapping[str, Any]],
+        pay: PaymentColumns,
+        out: PayoutColumns,
+        plan: BulkPlan,
+        settings: BookingSettings,
+        already_booked: frozenset[str],
+    ) -> None:
+        self.payments, self.pay, self.out, self.plan = payments, pay, out, plan
+        self.settings, self.already_booked = settings, already_booked
+        self.seq = 0
+        self.bulk: dict[int, int] = {}  # payout row -> seq before its first document
+        self.reference_claims: set[str] = set()
+        self.reference_lines: list[dict[str, Any]] = []
+        self.reference_payments: list[dict[str, Any]] = []
+        self.vouchers: list[dict[str, Any]] = []
+        self.booked: list[Mapping[str, Any]] = []
+        self.held: list[HeldPayout] = []
+        self._parsed: dict[str, Payment] = {}
+
+    def book_all(self) -> None:
+        headers = self.out.headers
+        counts = doc_counts(self.plan, len(headers))
+        for row in sorted(range(len(headers)), key=lambda i: headers[i].day):
+            needs = self.plan.depends_on.get(row, set())
+            if self.plan.clean[row] and needs <= self.bulk.keys():
+                self.bulk[row] = self.seq
+                self.seq += int(counts[row])
+                self.vouchers += voucher_records(headers[row], self.settings)
+                self.booked.append(self.out.raw[row])
+            else:
+                self._plan_by_reference(row)
+
+    def _claimed(self) -> frozenset[str]:
+        """What the reference planner must treat as booked: earlier payouts' documents."""
+        docs = self.plan.docs
+        bulk = docs[docs["payout_row"].isin(list(self.bulk))]["source"].to_numpy()
+        ids = self.pay.sources["source_id"].to_numpy(dtype=object)[bulk]
+        return self.already_booked | self.reference_claims | set(ids)
+
+    def _plan_by_reference(self, row: int) -> None:
+        raw = self.out.raw[row]
+        payout = parse_payout(raw)
+        for action in payout.actions:
+            key = action.payment_id
+            if key is None or key in self._parsed or key not in self.payments:
+                continue
+            try:
+                self._parsed[key] = parse_payment(self.payments[key])
+            except ParseError:
+                pass  # reported once as a TransformError; its actions hold the payout
+        plan = plan_payout(payout, self._parsed, self.settings, self._claimed(), self.seq)
+        if plan.reasons:
+            self.held.append(HeldPayout(payout.payout_id, payout.day, "; ".join(plan.reasons)))
+            return
+        self.seq += len(plan.payments)
+        self.reference_claims.update(plan.claims)
+        self.reference_lines += plan.lines
+        self.reference_payments += plan.payments
+        self.vouchers += plan.vouchers
+        self.booked.append(raw)
+
+
 def transform(
-    payouts: list[dict[str, Any]],
-    payments: dict[str, dict[str, Any]],
+    payouts: Sequence[Mapping[str, Any]],
+    payments: Mapping[str, Mapping[str, Any]],
     settings: BookingSettings,
     already_booked: frozenset[str] = frozenset(),
 ) -> TransformResult:
     """Book a day's payouts.
+
+    Clean payouts are booked in bulk (``booking.bulk``), the others one by one by
+    ``booking.reference``, which holds them with every reason or books an ambiguous
+    match; both give the same frames (``tests/booking/test_bulk_equals_reference.py``).
 
     Args:
         payouts: payout DETAIL dicts (with every ``paymentActions`` entry).
@@ -42,4 +129,54 @@ def transform(
         already_booked: charge and refund ids booked by earlier payouts; they are never
             matched again, and a refund may credit their invoices.
     """
-    return transform_reference(payouts, payments, settings, already_booked)
+    pay = read_payments(payments)
+    errors = [
+        TransformError("payment", None, key, str(pay.unreadable[key]))
+        for key in payments
+        if key in pay.unreadable
+    ]
+    out = read_payouts(payouts)
+    held: list[HeldPayout] = []
+    for raw, exc in out.unreadable:
+        payout_id = str(raw.get("id") or "?")
+        errors.append(TransformError("payout", payout_id, None, str(exc)))
+        held.append(HeldPayout(payout_id, None, f"payout {payout_id} could not be read: {exc}"))
+    plan = plan_bulk(pay, out, settings, frozenset(already_booked))
+    day = _Day(payments, pay, out, plan, settings, frozenset(already_booked))
+    day.book_all()
+    line_cols, payment_cols = bulk_rows(plan, pay, out, settings, day.bulk)
+    line_contract = {k: v for k, v in frames.INVOICE_ROWS.items() if k != "vat"}
+    line_contract["gross"] = frames.MONEY
+    lines = _combined(line_cols, day.reference_lines, line_contract)
+    invoices, warnings = with_vat_and_rounding(lines, settings.accounts.rounding)
+    payment_frame = _combined(payment_cols, day.reference_payments, frames.PAYMENTS)
+    payment_frame = payment_frame.sort_values("seq", kind="stable").reset_index(drop=True)
+    return TransformResult(
+        invoices=invoices,
+        payments=frames.typed(payment_frame, frames.PAYMENTS),
+        vouchers=frames.frame_from_records(day.vouchers, frames.VOUCHER_ROWS),
+        held=held + day.held,
+        errors=errors,
+        warnings=warnings,
+        payouts=ParsedPayouts(day.booked),
+        voucher_series=settings.voucher_series,
+    )
+
+
+_DTYPES: dict[str, Any] = {
+    frames.MONEY: np.int64, frames.INT: np.int64, frames.TEXT: object, frames.DATE: object
+}  # fmt: skip
+
+
+def _combined(
+    columns: dict[str, Any], records: list[dict[str, Any]], contract: dict[str, str]
+) -> pd.DataFrame:
+    """Bulk columns and reference records as one frame with the contract's columns."""
+    bulk = pd.DataFrame(
+        {name: np.asarray(columns[name], dtype=_DTYPES[contract[name]]) for name in contract},
+        copy=False,
+    )
+    if not records:
+        return bulk
+    more = frames.frame_from_records(records, contract)
+    return pd.concat([bulk, more], ignore_index=True) if len(bulk) else more

@@ -1,0 +1,165 @@
+"""The transform at a million payment actions: time, rows per second and peak memory.
+
+Generating a million payments with the scenario generator takes minutes, so the day is
+built from one generated day of ``base`` payments, copied until it has the wanted number
+of payment actions: each copy gets fresh payment, charge, refund and action ids, its own
+dicts (order lines included), and the payout's header sums grow with it, so the copies
+are as independent as real payments and the payout still reconciles. Only the transform
+is timed, in a child process per repeat (so peak memory is that run's alone): the
+child builds the day, records its resident size, runs ``transform`` and reports wall and
+CPU time and the growth of its peak resident size (``ru_maxrss``) over that baseline.
+
+Run alone: ``.venv/bin/python -m benchmarks.transform_scale --actions 1000000``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import json
+import os
+import pstats
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from benchmarks.stats import Figure
+
+METHOD = (
+    "booking.transform of one payout day built from a generated day of {base:,} payments "
+    "(ScenarioConfig(seed=2, days=1, payout_delay_days=0)) copied with fresh ids up to "
+    "{actions:,} payment actions; each repeat in a fresh child process that builds the day, "
+    "then times transform() alone (wall and CPU) and the growth of peak RSS (ru_maxrss) "
+    "over the RSS before the call. Rows/s = invoice rows out per wall second. The frames "
+    "only: result.bookings() (typed documents) is not part of it."
+)
+
+
+def _copy_payment(payment: dict[str, Any], tag: str) -> dict[str, Any]:
+    def source(s: dict[str, Any], key: str) -> dict[str, Any]:
+        return {
+            **s,
+            key: s[key] + tag,
+            "orderItems": [dict(item) for item in s.get("orderItems") or []],
+        }
+
+    copy = {**payment, "paymentId": payment["paymentId"] + tag}
+    if "charges" in payment:
+        copy["charges"] = [source(c, "chargeId") for c in payment["charges"]]
+    if "refunds" in payment:
+        copy["refunds"] = [source(r, "refundId") for r in payment["refunds"]]
+    return copy
+
+
+def build_day(actions: int, base: int) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """One SEK payout with about ``actions`` payment actions, and its payments by id."""
+    from dibs_fortnox.sandbox.scenario import ScenarioConfig, generate
+
+    scenario = generate(ScenarioConfig(seed=2, days=1, payments_per_day=base, payout_delay_days=0))
+    (payout,) = [p for p in scenario.payouts if p["currency"] == "SEK"]
+    by_id = {p["paymentId"]: p for p in scenario.payments}
+    per_copy = len(payout["paymentActions"])
+    copies = max(1, round(actions / per_copy))
+    payments: dict[str, Any] = {}
+    all_actions: list[dict[str, Any]] = []
+    for n in range(copies):
+        tag = f"-{n:04d}"
+        for action in payout["paymentActions"]:
+            pid = action.get("paymentId")
+            all_actions.append(
+                {**action, "id": action["id"] + tag, "paymentId": pid + tag if pid else pid}
+            )
+            if pid and pid + tag not in payments:
+                payments[pid + tag] = _copy_payment(by_id[pid], tag)
+    day = dict(payout)
+    for key in ("amount", "chargedAmount", "refundedAmount", "depositedAmount", "fees"):
+        if key in day:
+            day[key] = payout[key] * copies
+    day["numberOfPaymentActions"] = len(all_actions)
+    day["paymentActions"] = all_actions
+    return [day], payments
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/statm", encoding="ascii") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def child(actions: int, base: int, profile: bool = False) -> dict[str, Any]:
+    """One measured run (in this process): build the day, then time the transform."""
+    from dibs_fortnox.booking.settings import BookingAccounts, BookingSettings
+    from dibs_fortnox.booking.transform import transform
+
+    payouts, payments = build_day(actions, base)
+    settings = BookingSettings("bench", BookingAccounts(3001, 3106, 3105, 1516, 1930, 6040))
+    before = _rss_mb()
+    profiler = cProfile.Profile(time.process_time) if profile else None
+    started, cpu = time.perf_counter(), time.process_time()
+    if profiler:
+        profiler.enable()
+    result = transform(payouts, payments, settings)
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
+    if profiler:
+        profiler.disable()
+        pstats.Stats(profiler, stream=sys.stderr).sort_stats("tottime").print_stats(25)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if result.held or result.errors:
+        raise RuntimeError(f"the benchmark day did not book: {result.held[:1]} {result.errors[:1]}")
+    return {
+        "actions": len(payouts[0]["paymentActions"]),
+        "invoice_rows": len(result.invoices),
+        "documents": len(result.payments),
+        "seconds": seconds,
+        "cpu_seconds": cpu_seconds,
+        "input_rss_mb": before,
+        "peak_growth_mb": max(0.0, peak - before),
+    }
+
+
+def bench_transform_scale(actions: int, base: int = 20_000, repeats: int = 3) -> dict[str, Any]:
+    """Repeat ``child`` in fresh processes; figures with median and spread."""
+    runs = []
+    for _ in range(repeats):
+        out = subprocess.run(
+            [sys.executable, "-m", "benchmarks.transform_scale", "--child",
+             "--actions", str(actions), "--base", str(base)],
+            check=True,
+            capture_output=True,
+            text=True,
+            cwd=Path(__file__).resolve().parent.parent,
+        )  # fmt: skip
+        runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    k = f"{round(runs[0]['actions'] / 1000)}k"
+    return {
+        f"transform_{k}_actions_s": Figure.of([r["seconds"] for r in runs], "s"),
+        f"transform_{k}_actions_cpu_s": Figure.of([r["cpu_seconds"] for r in runs], "s"),
+        f"transform_{k}_rows_per_s": Figure.of(
+            [r["invoice_rows"] / r["seconds"] for r in runs], "rows/s", 0
+        ),
+        f"transform_{k}_peak_growth_mb": Figure.of([r["peak_growth_mb"] for r in runs], "MB", 0),
+        f"transform_{k}_invoice_rows": runs[0]["invoice_rows"],
+        f"transform_{k}_actions": runs[0]["actions"],
+        f"transform_{k}_input_rss_mb": round(runs[0]["input_rss_mb"]),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--actions", type=int, default=1_000_000)
+    parser.add_argument("--base", type=int, default=20_000)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--profile", action="store_true", help="one run here, cProfile on")
+    args = parser.parse_args()
+    if args.child or args.profile:
+        print(json.dumps(child(args.actions, args.base, args.profile)))
+        return
+    for name, value in bench_transform_scale(args.actions, args.base, args.repeats).items():
+        print(f"{name}: {value}")
+
+
+if __name__ == "__main__":
+    main()

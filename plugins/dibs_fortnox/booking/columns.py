@@ -1,0 +1,563 @@
+"""Read a day's raw Nets dicts into columns: one frame per kind of record, money as int64.
+
+The bulk transform works on whole columns, so the Nets JSON is read field by field over
+all records at once (a list comprehension per field, numpy arrays for numbers) instead of
+record by record. Only what is plainly well-formed is read this way: integers for money,
+ISO 8601 strings with an offset for times, strings for text. A payment or payout with
+anything else (a float amount, a fractional quantity, a missing id) is read by
+``booking.parse``, whose lenient rules and error messages stay the only ones, and its
+records are turned into the same rows; one that cannot be read at all is listed in
+``unreadable`` with its ``ParseError``.
+
+Frames (row order is input order; ``*_row`` columns are positions in another frame):
+
+* ``payments``: ``key`` (the id it was passed under), ``payment_id``, ``currency`` (None
+  when missing), ``order_reference``, ``country``/``company_name``/``company_number``
+  (None when missing), ``n_charges``.
+* ``sources``: charges then refunds of each payment: ``payment_row``, ``is_refund``,
+  ``position`` (index in the payment's charges or refunds), ``source_id``, ``amount``,
+  ``surcharge``, ``completed`` (always True for a charge), ``when`` (UTC ns; NaT when
+  missing), ``n_lines``, ``first_line``.
+* ``lines``: ``source_row``, ``reference``, ``name``, ``quantity`` (int, or Decimal when
+  fractional), ``unit``, ``unit_price``, ``tax_rate``, ``tax_amount``,
+  ``gross``, ``net``.
+* ``actions``: ``payout_row``, ``action_id``, ``payment_key`` (None for none), ``kind``
+  (``ActionKind`` value), ``timestamp`` (UTC ns), ``amount``, ``fee``, ``vat``, ``has_vat``.
+
+Example:
+    >>> cols = read_payments({"p1": payment_dict})                   # doctest: +SKIP
+    >>> cols.lines["net"].sum()                                      # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from itertools import chain
+from operator import itemgetter
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from dibs_fortnox.booking.parse import ParseError, parse_payment, parse_payout
+from dibs_fortnox.model import ActionKind, Payment, Payout
+
+# What ``parse.parse_timestamp`` reads without help: an offset, at most 7 fractional
+# digits (.NET writes 4); pandas then agrees with it to the microsecond after flooring.
+_PLAIN_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,7})?(?:Z|[+-]\d{2}:\d{2})")
+_PLAIN_TIMES = re.compile(rf"(?:(?:{_PLAIN_TIME.pattern})(?:\n|\Z))*")
+_KINDS = {kind.value.casefold(): kind.value for kind in ActionKind}
+
+
+class _Irregular(Exception):
+    """The batch holds a record of unexpected shape: read it record by record instead."""
+
+
+@dataclass(frozen=True)
+class PaymentColumns:
+    """Payments, their charges and refunds, and their order lines (see the module doc)."""
+
+    payments: pd.DataFrame
+    sources: pd.DataFrame
+    lines: pd.DataFrame
+    unreadable: dict[str, ParseError]
+
+
+@dataclass(frozen=True)
+class PayoutColumns:
+    """Payout headers (``Payout`` records with no actions) and all actions as one frame.
+
+    Attributes:
+        raw: the payout dicts that could be read, in the order of ``headers``.
+        unreadable: the payout dicts that could not, with their ``ParseError``.
+    """
+
+    headers: list[Payout]
+    raw: list[Mapping[str, Any]]
+    actions: pd.DataFrame
+    unreadable: list[tuple[Mapping[str, Any], ParseError]]
+
+
+def _money(values: list[Any], bad: np.ndarray) -> np.ndarray:
+    """int64 öre; ``None`` reads as 0; anything but an int marks its row in ``bad``."""
+    kinds = set(map(type, values))
+    if kinds <= {int}:
+        return np.array(values, dtype=np.int64)
+    if kinds <= {int, type(None)}:
+        return np.array([0 if v is None else v for v in values], dtype=np.int64)
+    wrong = np.fromiter((type(v) is not int and v is not None for v in values), bool, len(values))
+    bad |= wrong
+    return np.array([v if type(v) is int else 0 for v in values], dtype=np.int64)
+
+
+def _texts(values: list[Any], bad: np.ndarray) -> list[str]:
+    """Text as ``parse._text`` reads it ('' for None); a non-string marks its row."""
+    kinds = set(map(type, values))
+    if kinds <= {str}:
+        return values
+    if not kinds <= {str, type(None)}:
+        bad |= np.fromiter((not isinstance(v, str | None) for v in values), bool, len(values))
+    return ["" if v is None else str(v) for v in values]
+
+
+def _times(values: list[Any], bad: np.ndarray) -> np.ndarray:
+    """UTC nanoseconds (NaT for None or ''), truncated to microseconds as ``parse`` does."""
+    present = [v for v in values if v is not None and v != ""]
+    if set(map(type, present)) <= {str} and _PLAIN_TIMES.fullmatch("\n".join(present)):
+        cleaned = [v or None for v in values]  # all plain: one regex over them all
+    else:
+        match = _PLAIN_TIME.fullmatch
+        plain = np.fromiter(
+            (v is None or v == "" or (type(v) is str and match(v) is not None) for v in values),
+            bool,
+            len(values),
+        )
+        bad |= ~plain
+        cleaned = [v if ok and v else None for v, ok in zip(values, plain, strict=True)]
+    stamps = pd.to_datetime(pd.Series(cleaned, dtype=object), utc=True, format="ISO8601")
+    nanos: np.ndarray = stamps.dt.floor("us").to_numpy(dtype="datetime64[ns]").view(np.int64)
+    return nanos
+
+
+def _quantities(values: list[Any], bad: np.ndarray) -> list[Any]:
+    """Quantities: int, or Decimal when fractional.
+
+    JSON read with ``parse_float=Decimal`` gives fractional quantities as ``Decimal``; a
+    float, a string or a negative number is left to ``parse._quantity``.
+    """
+    quantities = list(values)
+    for i in [i for i, q in enumerate(values) if type(q) is not int or q < 0]:
+        q = values[i]
+        if q is None:
+            q = 0
+        if type(q) is Decimal and q.is_finite() and q >= 0:
+            if q == q.to_integral_value():
+                q = int(q)
+            else:
+                quantities[i] = q
+                continue
+        if type(q) is not int or q < 0:
+            bad[i] = True
+            q = 0
+        quantities[i] = q
+    return quantities
+
+
+def _ids(values: list[Any], bad: np.ndarray) -> list[Any]:
+    """Required ids: a non-empty string, else the row is marked."""
+    bad |= np.fromiter((not (type(v) is str and v) for v in values), bool, len(values))
+    return values
+
+
+def _flat(lists: list[Any]) -> tuple[list[Any], np.ndarray]:
+    """Concatenate per-record lists (None counts as empty); the counts say whose is whose."""
+    counts = np.fromiter(map(len, lists), np.int64, len(lists))
+    return list(chain.from_iterable(lists)), counts
+
+
+def _inner(data: Mapping[str, Any]) -> Mapping[str, Any]:
+    wrapped = data.get("payment")
+    if wrapped is None:
+        return data
+    return wrapped if isinstance(wrapped, Mapping) else data
+
+
+def _country(consumer: Mapping[str, Any]) -> str | None:
+    for key in ("shippingAddress", "billingAddress"):
+        country = (consumer.get(key) or {}).get("country")
+        if isinstance(country, str) and country.strip():
+            return country.strip().upper()
+    return None
+
+
+_CHARGE_FIELDS = ("chargeId", "amount", "surchargeAmount", "created", "orderItems")
+_REFUND_FIELDS = ("refundId", "amount", "surchargeAmount", "lastUpdated", "orderItems", "state")
+_LINE_FIELDS = (
+    "reference", "name", "quantity", "unit", "unitPrice", "taxRate", "taxAmount",
+    "grossTotalAmount", "netTotalAmount",
+)  # fmt: skip
+
+
+def _fields(records: list[Any], keys: tuple[str, ...]) -> list[list[Any]]:
+    """One list per key of the records' values (None where missing), read in one pass."""
+    if not records:
+        return [[] for _ in keys]
+    # One pass over the dicts (each visited once: they lie scattered in memory), then one
+    # per key over the fresh tuples.
+    try:
+        rows = list(map(itemgetter(*keys), records))
+    except KeyError:  # some record lacks a key
+        rows = [tuple(map(r.get, keys)) for r in records]
+    return [list(map(itemgetter(j), rows)) for j in range(len(keys))]
+
+
+def _payment_fields(p: Mapping[str, Any]) -> tuple[Any, ...]:
+    """The fields of one payment object that booking reads (all in one visit)."""
+    order = p.get("orderDetails") or {}
+    consumer = p.get("consumer") or {}
+    company = consumer.get("company") or {}
+    return (
+        p.get("paymentId"),
+        order.get("currency"),
+        order.get("reference"),
+        _country(consumer),
+        company.get("name"),
+        company.get("registrationNumber"),
+        p.get("charges") or [],
+        p.get("refunds") or [],
+    )
+
+
+def _blank_none(values: list[Any]) -> list[str | None]:
+    return [None if v is None or not str(v).strip() else str(v).strip() for v in values]
+
+
+def _read_plain_payments(
+    keys: list[str], raws: list[Mapping[str, Any]]
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, np.ndarray]:
+    """Read payments column by column; the mask marks those to read record by record.
+
+    Raises:
+        _Irregular: a record is not shaped like a payment at all (not a dict, say).
+    """
+    try:
+        inner = [_inner(r) for r in raws]
+        n = len(inner)
+        bad = np.zeros(n, bool)
+        (payment_ids, currencies, order_refs, countries, names, numbers, charges, refunds) = (
+            (list(column) for column in zip(*map(_payment_fields, inner), strict=True))
+            if n
+            else ([] for _ in range(8))
+        )
+        payment_ids = _ids(payment_ids, bad)
+        order_refs = _texts(order_refs, bad)
+        company_names = _blank_none(names)
+        company_numbers = _blank_none(numbers)
+        charges, n_charges = _flat(charges)
+        refunds, n_refunds = _flat(refunds)
+        owner = np.concatenate(
+            [np.repeat(np.arange(n), n_charges), np.repeat(np.arange(n), n_refunds)]
+        )
+        charge_cols = _fields(charges, _CHARGE_FIELDS)
+        refund_cols = _fields(refunds, _REFUND_FIELDS)
+        m = len(charges) + len(refunds)
+        source_bad = np.zeros(m, bool)
+        is_refund = np.arange(m) >= len(charges)
+        source_ids = _ids(charge_cols[0] + refund_cols[0], source_bad)
+        amounts = _money(charge_cols[1] + refund_cols[1], source_bad)
+        surcharges = _money(charge_cols[2] + refund_cols[2], source_bad)
+        whens = _times(charge_cols[3] + refund_cols[3], source_bad)
+        states = _texts([""] * len(charges) + refund_cols[5], source_bad)
+        items, n_lines = _flat([s or [] for s in charge_cols[4] + refund_cols[4]])
+        del charges, refunds, charge_cols, refund_cols
+        line_bad = np.zeros(len(items), bool)
+        (reference, name, quantity, unit, unit_price, rate, tax, gross, net) = _fields(
+            items, _LINE_FIELDS
+        )
+        del items
+        quantities = _quantities(quantity, line_bad)
+        line_cols = {
+            "reference": _texts(reference, line_bad),
+            "name": _texts(name, line_bad),
+            "quantity": quantities,
+            "unit": _texts(unit, line_bad),
+            "unit_price": _money(unit_price, line_bad),
+            "tax_rate": _money(rate, line_bad),
+            "tax_amount": _money(tax, line_bad),
+            "gross": _money(gross, line_bad),
+            "net": _money(net, line_bad),
+        }
+    except (AttributeError, TypeError, ValueError, OverflowError) as exc:
+        raise _Irregular from exc
+    # A bad line marks its source, a bad source its payment.
+    line_source = np.repeat(np.arange(m), n_lines)
+    source_bad |= np.bincount(line_source[line_bad], minlength=m) > 0
+    bad |= np.bincount(owner[source_bad], minlength=n) > 0
+    bad |= np.fromiter((not (c is None or isinstance(c, str)) for c in currencies), bool, n)
+    payments = _object_frame(
+        {
+            "key": keys,
+            "payment_id": payment_ids,
+            "currency": [c.upper() if isinstance(c, str) and c else None for c in currencies],
+            "order_reference": order_refs,
+            "country": countries,
+            "company_name": company_names,
+            "company_number": company_numbers,
+        }
+    )
+    sources_frame = _object_frame(
+        {
+            "payment_row": owner,
+            "is_refund": is_refund,
+            "source_id": source_ids,
+            "amount": amounts,
+            "surcharge": surcharges,
+            "completed": ~is_refund
+            | np.fromiter((t.casefold() == "completed" for t in states), bool, m),
+            "when": whens,
+            "n_lines": n_lines,
+        }
+    )
+    lines = _object_frame({"source_row": line_source, **line_cols})
+    return payments, sources_frame, lines, bad
+
+
+def _object_frame(columns: dict[str, Any]) -> pd.DataFrame:
+    """A frame whose list columns stay ``object`` (no pandas 3 string inference pass)."""
+    return pd.DataFrame(
+        {
+            name: np.fromiter(values, object, len(values)) if isinstance(values, list) else values
+            for name, values in columns.items()
+        },
+        copy=False,
+    )
+
+
+def _records_to_frames(
+    parsed: list[Payment], keys: list[str]
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The same frames from records read by ``booking.parse`` (for irregular payments)."""
+    payment_rows, source_rows, line_rows = [], [], []
+    for row, (key, p) in enumerate(zip(keys, parsed, strict=True)):
+        payment_rows.append(
+            {
+                "key": key,
+                "payment_id": p.payment_id,
+                "currency": p.currency,
+                "order_reference": p.order_reference,
+                "country": p.country,
+                "company_name": p.company_name,
+                "company_number": p.company_number,
+            }
+        )
+        for is_refund, items in ((False, p.charges), (True, p.refunds)):
+            for s in items:
+                lines = s.lines
+                source_rows.append(
+                    {
+                        "payment_row": row,
+                        "is_refund": is_refund,
+                        "source_id": getattr(s, "refund_id" if is_refund else "charge_id"),
+                        "amount": s.amount,
+                        "surcharge": s.surcharge,
+                        "completed": getattr(s, "completed", True),
+                        "when": getattr(s, "last_updated" if is_refund else "created"),
+                        "n_lines": len(lines),
+                    }
+                )
+                for ln in lines:
+                    integral = ln.quantity == ln.quantity.to_integral_value()
+                    line_rows.append(
+                        {
+                            "source_row": len(source_rows) - 1,
+                            "reference": ln.reference,
+                            "name": ln.name,
+                            "quantity": int(ln.quantity) if integral else ln.quantity,
+                            "unit": ln.unit,
+                            "unit_price": ln.unit_price,
+                            "tax_rate": ln.tax_rate,
+                            "tax_amount": ln.tax_amount,
+                            "gross": ln.gross,
+                            "net": ln.net,
+                        }
+                    )
+    sources = pd.DataFrame(source_rows, columns=_SOURCE_COLUMNS)
+    sources["when"] = _utc_ns(sources["when"])
+    return (
+        pd.DataFrame(payment_rows, columns=_PAYMENT_COLUMNS),
+        sources,
+        pd.DataFrame(line_rows, columns=_LINE_COLUMNS),
+    )
+
+
+_PAYMENT_COLUMNS = [
+    "key", "payment_id", "currency", "order_reference", "country", "company_name",
+    "company_number",
+]  # fmt: skip
+_SOURCE_COLUMNS = [
+    "payment_row", "is_refund", "source_id", "amount", "surcharge", "completed", "when",
+    "n_lines",
+]  # fmt: skip
+_LINE_COLUMNS = [
+    "source_row", "reference", "name", "quantity", "unit", "unit_price",
+    "tax_rate", "tax_amount", "gross", "net",
+]  # fmt: skip
+
+
+def _utc_ns(values: pd.Series) -> np.ndarray:
+    stamps = pd.to_datetime(values.astype(object), utc=True)
+    nanos: np.ndarray = stamps.to_numpy(dtype="datetime64[ns]").view(np.int64)
+    return nanos
+
+
+def _split_plain(
+    keys: list[Any], raws: list[Mapping[str, Any]], reader: Callable[..., Any]
+) -> tuple[Any, np.ndarray]:
+    """Run ``reader`` on the whole batch; if its shape surprises, find the odd records."""
+    try:
+        return reader(keys, raws), np.zeros(len(raws), bool)
+    except _Irregular:
+        odd = np.zeros(len(raws), bool)
+        for i, (k, r) in enumerate(zip(keys, raws, strict=True)):
+            try:
+                reader([k], [r])
+            except _Irregular:
+                odd[i] = True
+        ok = np.flatnonzero(~odd)
+        return reader([keys[i] for i in ok], [raws[i] for i in ok]), odd
+
+
+def read_payments(payments: Mapping[str, Mapping[str, Any]]) -> PaymentColumns:
+    """Read every payment into frames; irregular ones through ``booking.parse``."""
+    keys = list(payments)
+    raws = list(payments.values())
+    (frames, odd) = _split_plain(keys, raws, _read_plain_payments)
+    plain_keys = [k for k, o in zip(keys, odd, strict=True) if not o]
+    plain_raws = [r for r, o in zip(raws, odd, strict=True) if not o]
+    pay, src, lines, bad = frames
+    irregular_keys = [k for k, b in zip(plain_keys, bad, strict=True) if b]
+    irregular_keys += [k for k, o in zip(keys, odd, strict=True) if o]
+    if bad.any():
+        pay, src, lines = _drop_payments(pay, src, lines, bad)
+    del plain_raws
+    unreadable: dict[str, ParseError] = {}
+    parsed: list[Payment] = []
+    parsed_keys: list[str] = []
+    for key in irregular_keys:
+        try:
+            parsed.append(parse_payment(payments[key]))
+            parsed_keys.append(key)
+        except ParseError as exc:
+            unreadable[key] = exc
+    if parsed:
+        extra = _records_to_frames(parsed, parsed_keys)
+        pay, src, lines = _append(pay, src, lines, *extra)
+    return PaymentColumns(pay, src, lines, unreadable)
+
+
+def _drop_payments(
+    pay: pd.DataFrame, src: pd.DataFrame, lines: pd.DataFrame, drop: np.ndarray
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    keep_pay = np.flatnonzero(~drop)
+    new_pay = np.full(len(pay), -1)
+    new_pay[keep_pay] = np.arange(len(keep_pay))
+    keep_src = np.flatnonzero(~drop[src["payment_row"].to_numpy()])
+    new_src = np.full(len(src), -1)
+    new_src[keep_src] = np.arange(len(keep_src))
+    src = src.iloc[keep_src].reset_index(drop=True)
+    src["payment_row"] = new_pay[src["payment_row"].to_numpy()]
+    line_src = lines["source_row"].to_numpy()
+    lines = lines.iloc[np.flatnonzero(new_src[line_src] >= 0)].reset_index(drop=True)
+    lines["source_row"] = new_src[lines["source_row"].to_numpy()]
+    return pay.iloc[keep_pay].reset_index(drop=True), src, lines
+
+
+def _append(
+    pay: pd.DataFrame,
+    src: pd.DataFrame,
+    lines: pd.DataFrame,
+    pay2: pd.DataFrame,
+    src2: pd.DataFrame,
+    lines2: pd.DataFrame,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    src2 = src2.assign(payment_row=src2["payment_row"] + len(pay))
+    lines2 = lines2.assign(source_row=lines2["source_row"] + len(src))
+    return (
+        pd.concat([pay, pay2], ignore_index=True),
+        pd.concat([src, src2], ignore_index=True),
+        pd.concat([lines, lines2], ignore_index=True),
+    )
+
+
+def _read_plain_actions(
+    keys: list[int], raws: list[Mapping[str, Any]]
+) -> tuple[pd.DataFrame, np.ndarray]:
+    try:
+        actions, counts = _flat([r.get("paymentActions") or [] for r in raws])
+        bad_action = np.zeros(len(actions), bool)
+        (action_ids, payment_ids, kind_texts, stamps, amounts, fees, vats) = _fields(
+            actions, ("id", "paymentId", "paymentAction", "timestamp", "amount", "fee", "vatAmount")
+        )
+        del actions
+        kind_of = {v: _KINDS.get(str(v or "").strip().casefold()) for v in set(kind_texts)}
+        kinds = list(map(kind_of.__getitem__, kind_texts))
+        bad_action = np.fromiter((k is None for k in kinds), bool, len(kinds))
+        bad_action |= np.fromiter(
+            (not (p is None or (type(p) is str)) for p in payment_ids), bool, len(kinds)
+        )
+        frame = _object_frame(
+            {
+                "payout_row": np.repeat(np.asarray(keys, dtype=np.int64), counts),
+                "action_id": _texts(action_ids, bad_action),
+                "payment_key": [p if p else None for p in payment_ids],
+                "kind": kinds,
+                "timestamp": _times(stamps, bad_action),
+                "amount": _money(amounts, bad_action),
+                "fee": _money(fees, bad_action),
+                "vat": _money(vats, bad_action),
+                "has_vat": np.fromiter((v is not None for v in vats), bool, len(vats)),
+            }
+        )
+    except (AttributeError, TypeError, ValueError, OverflowError) as exc:
+        raise _Irregular from exc
+    owner = np.repeat(np.arange(len(raws)), counts)
+    return frame, np.bincount(owner[bad_action], minlength=len(raws)) > 0
+
+
+def read_payouts(payouts: Sequence[Mapping[str, Any]]) -> PayoutColumns:
+    """Read the payouts: headers as records, actions as one frame."""
+    headers: list[Payout] = []
+    raw: list[Mapping[str, Any]] = []
+    unreadable: list[tuple[Mapping[str, Any], ParseError]] = []
+    for data in payouts:
+        try:
+            head = parse_payout({**data, "paymentActions": []})
+        except ParseError as exc:
+            unreadable.append((data, exc))
+            continue
+        headers.append(head)
+        raw.append(data)
+    rows = list(range(len(raw)))
+    (frame, bad), odd = _split_plain(rows, raw, _read_plain_actions)
+    odd_rows = [i for i, o in enumerate(odd) if o]
+    plain_rows = [i for i, o in enumerate(odd) if not o]
+    bad_rows = [plain_rows[i] for i in np.flatnonzero(bad)]
+    if len(bad_rows):
+        frame = frame[~frame["payout_row"].isin(bad_rows)]
+    extra: list[dict[str, Any]] = []
+    keep = np.ones(len(raw), bool)
+    for row in sorted(odd_rows + bad_rows):
+        try:
+            payout = parse_payout(raw[row])
+        except ParseError as exc:
+            unreadable.append((raw[row], exc))
+            keep[row] = False
+            continue
+        extra.extend(
+            {
+                "payout_row": row,
+                "action_id": a.action_id,
+                "payment_key": a.payment_id,
+                "kind": a.kind.value,
+                "timestamp": a.timestamp,
+                "amount": a.amount,
+                "fee": a.fee,
+                "vat": a.vat or 0,
+                "has_vat": a.vat is not None,
+            }
+            for a in payout.actions
+        )
+    if extra:
+        more = pd.DataFrame(extra, columns=list(frame.columns))
+        more["timestamp"] = _utc_ns(more["timestamp"])
+        frame = pd.concat([frame, more], ignore_index=True)
+        frame = frame.sort_values("payout_row", kind="stable")
+    # Payouts that fail only on their actions are unreadable too: renumber the rest.
+    new_row = np.cumsum(keep) - 1
+    frame = frame[keep[frame["payout_row"].to_numpy()]].reset_index(drop=True)
+    frame["payout_row"] = new_row[frame["payout_row"].to_numpy()]
+    kept = np.flatnonzero(keep)
+    return PayoutColumns([headers[i] for i in kept], [raw[i] for i in kept], frame, unreadable)
