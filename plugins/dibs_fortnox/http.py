@@ -228,14 +228,18 @@ class JsonHttp:
                 if self.limiter is not None:
                     self.limiter.acquire()
                 started = time.monotonic()
-                response = self.session.request(
-                    method,
-                    url,
-                    params=dict(params) if params else None,
-                    data=data.encode("utf-8") if isinstance(data, str) else data,
-                    headers=sent_headers,
-                    timeout=self.timeout,
-                )
+                try:
+                    response = self.session.request(
+                        method,
+                        url,
+                        params=dict(params) if params else None,
+                        data=data.encode("utf-8") if isinstance(data, str) else data,
+                        headers=sent_headers,
+                        timeout=self.timeout,
+                    )
+                finally:
+                    if self.limiter is not None:  # the request arrived by now, if at all
+                        self.limiter.answered()
                 log.info(
                     "%s %s %s -> %d in %.0f ms (try %d)",
                     self.service,

@@ -80,3 +80,19 @@ def test_real_processes_never_exceed_the_window(db_url: str) -> None:
     worst = max(sum(1 for u in sent if t - 0.5 < u <= t) for t in sent)
     assert worst <= 5
     assert sent[-1] - sent[0] >= 2.5  # 30 sends at 5 per 0.5 s take at least 5 windows
+
+
+def test_an_answer_moves_the_reservation_to_the_answer_time(
+    make_ledger: Callable[..., Ledger],
+) -> None:
+    wall = WallClock()
+    window = make_ledger().rate_window("acme", "fortnox", 2, 1.0)
+    window._wall = wall
+    window._sleep = wall.sleep
+    window.acquire()
+    wall.sleep(0.4)  # the answer took 400 ms: the request may have arrived that late
+    window.answered()
+    window.acquire()
+    window.answered()
+    # The third waits until the first's answer (not its send) is 1 s old: 1.0 s, not 0.6 s.
+    assert window.acquire() == 1.0

@@ -96,7 +96,7 @@ def _combined_codes(*codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return inverse.reshape(-1), first
 
 
-def _buyers(pay: pd.DataFrame) -> tuple[np.ndarray, list[Buyer]]:
+def _buyers(pay: pd.DataFrame, default_country: str | None) -> tuple[np.ndarray, list[Buyer]]:
     """Each payment's buyer, worked out once per distinct (country, company, number)."""
     columns = [pay[c].to_numpy(dtype=object) for c in ("country", "company_name", "company_number")]
     codes, first = _combined_codes(*(pd.factorize(c)[0] for c in columns))
@@ -115,7 +115,8 @@ def _buyers(pay: pd.DataFrame) -> tuple[np.ndarray, list[Buyer]]:
                 (),
                 company_name=known(columns[1][i]),
                 company_number=known(columns[2][i]),
-            )
+            ),
+            default_country,
         )
         for i in first
     ]
@@ -259,7 +260,7 @@ def plan_bulk(
         source_id=src["source_id"].to_numpy(dtype=object)[s],
     )
     first_line = np.concatenate([[0], np.cumsum(src["n_lines"].to_numpy())[:-1]])
-    buyer_code, buyers = _buyers(pay)
+    buyer_code, buyers = _buyers(pay, settings.default_country)
     p = docs["payment_row"].to_numpy()
     region_known = np.array([b.region is not None for b in buyers], bool)
     currency = pay["currency"].to_numpy(dtype=object)[p]

@@ -11,8 +11,8 @@ the document up (``find_invoice_by_reference``, ``find_voucher_by_description``)
 decides to send again. Fortnox's search filters match substrings (``ch1`` also finds
 ``ch10``), so the ``find_*`` methods compare exactly and skip cancelled documents.
 
-Every client has its own rate limiter: 24 calls per 5.2 s keeps one tenant under Fortnox's
-25 per 5 s sliding window (fortnox-api §2).
+Every client has a rate limiter: Fortnox's 25 calls per 5 s sliding window (fortnox-api
+§2), counted from answer times so that no margin is needed (``dibs_fortnox.ratelimit``).
 
 Example:
     >>> auth = ClientCredentials("id", "secret", "1234567", AUTH_URL)  # doctest: +SKIP

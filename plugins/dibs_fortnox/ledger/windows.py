@@ -9,15 +9,18 @@ request first reserves its send time in the tenant's row.
 
 The reservation is optimistic, like the document claims: read the row, compute, then
 ``UPDATE … WHERE updated_at = :seen``; a process that lost the race reads again. The row
-holds the last ``max_requests`` send times as epoch milliseconds, rounded up so that
-rounding never frees a slot early (wall clock, so that
-workers on several hosts agree to within their clock skew, which the limit's margin
-absorbs).
+holds the last ``max_requests`` request times as epoch milliseconds, rounded up so that
+rounding never frees a slot early (wall clock, so that workers on several hosts agree to
+within their clock skew). A request is entered at its send time and moved to its answer
+time when the answer comes back (``answered``), because Fortnox counts arrivals and an
+arrival lies between the two (``dibs_fortnox.ratelimit`` explains why that makes 25 per
+5 s safe without a margin).
 """
 
 from __future__ import annotations
 
 import math
+import threading
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -79,6 +82,7 @@ class SharedWindowLimiter:
         self._key = sa.and_(
             request_windows.c.tenant == tenant, request_windows.c.service == service
         )
+        self._mine = threading.local()  # this thread's reservation (epoch ms) in flight
 
     def _ensure_row(self) -> None:
         with self._engine.begin() as conn:
@@ -104,8 +108,9 @@ class SharedWindowLimiter:
             if wait > 0:
                 return wait
             kept = sorted(t for t in sent if t > now - self.window_s)[-self.max_requests :]
+            stamps = [math.ceil(t * 1000) for t in [*kept, now]]
             values: dict[str, Any] = {
-                "sent_at": [math.ceil(t * 1000) for t in [*kept, now]],
+                "sent_at": stamps,
                 "updated_at": max(self._now(), row.updated_at + _TICK),
             }
             changed = conn.execute(
@@ -113,7 +118,41 @@ class SharedWindowLimiter:
                 .where(self._key, request_windows.c.updated_at == row.updated_at)
                 .values(**values)
             ).rowcount
-        return 0.0 if changed == 1 else -1.0
+        if changed == 1:
+            self._mine.sent = stamps[-1]
+            return 0.0
+        return -1.0
+
+    def answered(self) -> None:
+        """Move this thread's last reservation to now, the time its answer came back."""
+        sent = getattr(self._mine, "sent", None)
+        if sent is None:
+            return
+        self._mine.sent = None
+        while True:
+            with self._engine.begin() as conn:
+                row = conn.execute(
+                    sa.select(request_windows.c.sent_at, request_windows.c.updated_at).where(
+                        self._key
+                    )
+                ).first()
+                stamps = [int(t) for t in row.sent_at] if row is not None else []
+                if sent not in stamps:
+                    return  # already aged out of the row
+                stamps[len(stamps) - 1 - stamps[::-1].index(sent)] = max(
+                    sent, math.ceil(self._wall() * 1000)
+                )
+                assert row is not None
+                changed = conn.execute(
+                    sa.update(request_windows)
+                    .where(self._key, request_windows.c.updated_at == row.updated_at)
+                    .values(
+                        sent_at=sorted(stamps),
+                        updated_at=max(self._now(), row.updated_at + _TICK),
+                    )
+                ).rowcount
+            if changed == 1:
+                return
 
     def acquire(self) -> float:
         """Wait until the tenant's shared window allows a send, reserve it, return the wait."""
