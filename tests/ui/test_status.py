@@ -115,3 +115,20 @@ def test_unreachable_fortnox_is_that_tenants_error_only(world: World) -> None:
     assert page.count("Fortnox not readable") == 1
     assert "&lt;missing&gt;" in page and "<missing>" not in page  # escaped
     assert world.client_secret not in page
+
+
+def test_failed_day_shows_the_runs_error(world: World) -> None:
+    """A preflight refusal fails the day; the page names the day and the error, and the
+    day before stays the last booked one."""
+    days = world.payout_days()
+    world.run_day(days[0])
+    world.fortnox_app.company("demo").inactive_accounts.add(6040)  # fees account closed
+    with pytest.raises(DibsFortnoxError):
+        world.run_day(days[1])
+
+    overview = tenant_overview(world.ledger, world.tenant, read_from(world))
+
+    assert overview.last_booked_day == days[0]
+    [problem] = overview.problems
+    assert (problem.day, problem.state, problem.run_id) == (days[1], "failed", f"test-{days[1]}")
+    assert "6040" in problem.reasons[0]

@@ -117,7 +117,11 @@ def main(argv: list[str] | None = None) -> int:
             _airflow(env, "db", "migrate", log=log)
             with log.open("ab") as out:  # our state database, as an operator migrates it
                 subprocess.run(MIGRATE_STATE, env=env, check=True, stdout=out, stderr=out)
-            print("Starting airflow standalone: http://127.0.0.1:8080 (Ctrl-C stops)", flush=True)
+            print(
+                "Starting airflow standalone: http://127.0.0.1:8080, tenants page "
+                "http://127.0.0.1:8080/plugin/dibs-fortnox (Ctrl-C stops)",
+                flush=True,
+            )
             try:
                 subprocess.run(
                     [sys.executable, "-m", "airflow", "standalone"], env=env, check=False

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from dibs_fortnox.booking.parse import ParseError, parse_payment, parse_payout
-from dibs_fortnox.errors import DibsFortnoxError
+from dibs_fortnox.errors import DibsFortnoxError, redact
 from dibs_fortnox.ledger import Ledger, RunState
 from dibs_fortnox.ledger.reversals import still_booked
 from dibs_fortnox.model import ActionKind, Payout
@@ -211,7 +211,7 @@ def check_balance(ledger: Ledger, tenant: TenantConfig, read: BalanceReader) -> 
     try:
         return BalanceCheck(account, expected, read(tenant), None)
     except DibsFortnoxError as exc:
-        return BalanceCheck(account, expected, None, str(exc))
+        return BalanceCheck(account, expected, None, redact(str(exc)))
 
 
 def tenant_overview(ledger: Ledger, tenant: TenantConfig, read: BalanceReader) -> TenantOverview:
