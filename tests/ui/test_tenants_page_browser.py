@@ -53,6 +53,8 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
 ]
 DAYS = 3
+# Generous: eight engineers share two cores here, and a slow page is not what is tested.
+UI_TIMEOUT_MS = 90_000
 STRAY = 123_45  # öre a person booked on the receivable by hand
 TENANTS = """\
 tenants:
@@ -221,9 +223,10 @@ def test_anonymous_request_is_sent_to_airflows_login(site: Site) -> None:
 def test_logged_in_user_sees_tenants_held_day_balances_and_chart(site: Site) -> None:
     from playwright.sync_api import expect, sync_playwright
 
-    expect.set_options(timeout=30_000)
+    expect.set_options(timeout=UI_TIMEOUT_MS)
 
     shots = artifacts_dir()
+    (shots / "failure.png").unlink(missing_ok=True)
     profile = Path(tempfile.mkdtemp(prefix="dibs-fortnox-chromium-"))  # a fresh profile
     with sync_playwright() as pw:
         browser = pw.chromium.launch_persistent_context(
@@ -233,9 +236,9 @@ def test_logged_in_user_sees_tenants_held_day_balances_and_chart(site: Site) -> 
             args=CHROMIUM_FLAGS,
             viewport={"width": 1400, "height": 1000},
         )
+        page = browser.new_page()
+        page.set_default_timeout(UI_TIMEOUT_MS)
         try:
-            page = browser.new_page()
-            page.set_default_timeout(30_000)
             # Straight to the page: Airflow's login first, then back here.
             page.goto(f"{site.url}{URL_PREFIX}/")
             page.wait_for_url("**/auth/login**")
@@ -277,6 +280,9 @@ def test_logged_in_user_sees_tenants_held_day_balances_and_chart(site: Site) -> 
             expect(runs).to_have_attribute("target", "_top")
             page.screenshot(path=str(shots / "tenant-page.png"), full_page=True)
             tenant_html = frame.locator("html").inner_html()
+        except Exception:
+            page.screenshot(path=str(shots / "failure.png"), full_page=True)  # what it saw
+            raise
         finally:
             browser.close()
             shutil.rmtree(profile, ignore_errors=True)
