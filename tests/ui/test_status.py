@@ -14,6 +14,7 @@ from dibs_fortnox.booking.parse import parse_payout
 from dibs_fortnox.errors import DibsFortnoxError
 from dibs_fortnox.fortnox.auth import ClientCredentials
 from dibs_fortnox.fortnox.client import FortnoxClient
+from dibs_fortnox.onboarding.state import OnboardingRecords
 from dibs_fortnox.retry import RetryPolicy
 from dibs_fortnox.sandbox.faults import FaultRule
 from dibs_fortnox.sandbox.server import SandboxServer
@@ -132,3 +133,12 @@ def test_failed_day_shows_the_runs_error(world: World) -> None:
     [problem] = overview.problems
     assert (problem.day, problem.state, problem.run_id) == (days[1], "failed", f"test-{days[1]}")
     assert "6040" in problem.reasons[0]
+
+
+def test_onboarding_state_comes_from_the_onboarding_record(world: World) -> None:
+    overview = tenant_overview(world.ledger, world.tenant, read_from(world))
+    assert overview.onboarding == "not started"  # onboarding required, never ran
+    OnboardingRecords(world.ledger.engine).update("demo", "awaiting_approval")
+    overview = tenant_overview(world.ledger, world.tenant, read_from(world))
+    assert overview.onboarding == "awaiting_approval"
+    assert overview.last_booked_day is None and overview.problems == ()

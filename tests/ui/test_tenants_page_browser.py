@@ -262,6 +262,9 @@ def test_logged_in_user_sees_tenants_held_day_balances_and_chart(site: Site) -> 
             expect(row).to_contain_text(f"{site.sandbox.last_day} held")
             expect(row).to_contain_text(site.held_payout)
             expect(row).to_contain_text("off by 0.01")
+            expect(row.locator('a:text-is("run")')).to_have_attribute(
+                "href", f"/dags/dibs_fortnox__ui/runs/manual__{site.sandbox.last_day}"
+            )
             expect(row).to_contain_text("Fortnox 123.45, expected 0.00")
             expect(row).to_contain_text("differs by 123.45")
             down = frame.locator('tr[data-tenant="down"]')
