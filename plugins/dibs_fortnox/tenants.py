@@ -25,7 +25,14 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from dibs_fortnox.errors import ConfigError
 from dibs_fortnox.schedule import TIMEZONE
@@ -130,10 +137,11 @@ class TenantConfig(BaseModel):
 
     @field_validator("start_date")
     @classmethod
-    def _not_ancient_nor_future(cls, value: date) -> date:
+    def _not_ancient_nor_future(cls, value: date, info: ValidationInfo) -> date:
         if value.year < 2015:
             raise ValueError("start_date before 2015 predates Nets Easy; check the year")
-        today = stockholm_today()
+        # The loader asks the clock once per file, not once per tenant (10 000 of them).
+        today = (info.context or {}).get("today") or stockholm_today()
         if value > today:
             # Almost always a typo (2062 for 2026); Airflow would show a DAG that never runs.
             raise ValueError(
@@ -212,10 +220,11 @@ def load_tenants(path: str | os.PathLike[str] | None = None) -> LoadedTenants:
     except OSError as exc:
         raise ConfigError(f"{file}: cannot read the tenants file ({exc.strerror})") from exc
     # Today is part of the key: a start_date in the future becomes valid when its day comes.
-    key = (str(file), hashlib.sha256(text.encode("utf-8")).hexdigest(), stockholm_today())
+    today = stockholm_today()
+    key = (str(file), hashlib.sha256(text.encode("utf-8")).hexdigest(), today)
     cached = _LAST_LOAD.get(key)
     if cached is None:
-        cached = _parse(str(file), text)
+        cached = _parse(str(file), text, today)
         _LAST_LOAD.clear()  # one file per process: keep memory flat in long-lived parsers
         _LAST_LOAD[key] = cached
     # Fresh lists: a caller that edits its copy must not change what the next caller gets.
@@ -243,12 +252,12 @@ class _Loader(yaml.CSafeLoader):  # type: ignore[misc]  # PyYAML ships no type h
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_lenient_timestamp)
 
 
-def _parse(path: str, text: str) -> LoadedTenants:
+def _parse(path: str, text: str, today: date) -> LoadedTenants:
     """Parse the whole file at once; only when YAML cannot, parse its entries one by one."""
     try:
-        return _parse_whole(path, text)
+        return _parse_whole(path, text, today)
     except _NotYaml as exc:
-        return _parse_entries_apart(path, text, exc)
+        return _parse_entries_apart(path, text, exc, today)
 
 
 class _NotYaml(ConfigError):
@@ -259,7 +268,7 @@ class _NotYaml(ConfigError):
         self.error = error
 
 
-def _parse_whole(path: str, text: str) -> LoadedTenants:
+def _parse_whole(path: str, text: str, today: date) -> LoadedTenants:
     loader = _Loader(text)
     try:
         root = loader.get_single_node()
@@ -274,7 +283,7 @@ def _parse_whole(path: str, text: str) -> LoadedTenants:
         problems: list[TenantProblem] = []
         seen: set[str] = set()
         for index, node in enumerate(top["tenants"].value):
-            found = _check_node(path, loader, node, index, defaults)
+            found = _check_node(path, loader, node, index, defaults, today)
             if isinstance(found, TenantConfig) and found.id in seen:
                 duplicate = "duplicate tenant id; ids must be unique"
                 found = [_problem(path, node, found.id, ["id"], duplicate)]
@@ -296,7 +305,7 @@ _TOP_LEVEL_KEY = re.compile(r"^[^\s#-][^:]*:")
 _ENTRY_ID = re.compile(r"^\s*-?\s*id\s*:\s*['\"]?([^'\"#\s]+)", re.M)
 
 
-def _parse_entries_apart(path: str, text: str, whole: _NotYaml) -> LoadedTenants:
+def _parse_entries_apart(path: str, text: str, whole: _NotYaml, today: date) -> LoadedTenants:
     """Recover from a YAML syntax error: every entry of ``tenants:`` is parsed on its own.
 
     Only a broken file pays for this; a valid one is parsed once, whole, by libyaml. The
@@ -318,7 +327,7 @@ def _parse_entries_apart(path: str, text: str, whole: _NotYaml) -> LoadedTenants
     before, tail = "".join(lines[:key_line]), "".join(lines[end:])
     head = before + "tenants:\n"
     try:
-        _parse_whole(path, before + "tenants: []\n" + tail)  # the rest must be sound
+        _parse_whole(path, before + "tenants: []\n" + tail, today)  # the rest must be sound
     except ConfigError:
         raise whole from None
     tenants: list[TenantConfig] = []
@@ -328,7 +337,7 @@ def _parse_entries_apart(path: str, text: str, whole: _NotYaml) -> LoadedTenants
         chunk = "".join(lines[first:last])
         shift = first - (key_line + 1)  # line numbers in the piece -> in the file
         try:
-            piece = _parse_whole(path, head + chunk + tail)
+            piece = _parse_whole(path, head + chunk + tail, today)
         except _NotYaml as exc:
             # Where the broken construct starts (an unclosed quote) beats where YAML gave up.
             error = exc.error
@@ -432,7 +441,7 @@ def _construct(loader: Any, node: yaml.Node | None) -> Any:
 
 
 def _check_node(
-    path: str, loader: Any, node: yaml.Node, index: int, defaults: dict[str, Any]
+    path: str, loader: Any, node: yaml.Node, index: int, defaults: dict[str, Any], today: date
 ) -> TenantConfig | list[TenantProblem]:
     try:
         entry = _construct(loader, node)
@@ -440,7 +449,7 @@ def _check_node(
         label = _id_of(node) or f"#{index + 1}"
         return [TenantProblem(path, exc.line, label, "(entry)", exc.reason)]
     label = str(entry.get("id", f"#{index + 1}")) if isinstance(entry, dict) else f"#{index + 1}"
-    return _check_entry(path, node, label, entry, defaults)
+    return _check_entry(path, node, label, entry, defaults, today)
 
 
 def _id_of(node: yaml.Node) -> str | None:
@@ -453,7 +462,12 @@ def _id_of(node: yaml.Node) -> str | None:
 
 
 def _check_entry(
-    path: str, node: yaml.Node | None, label: str, entry: Any, defaults: dict[str, Any]
+    path: str,
+    node: yaml.Node | None,
+    label: str,
+    entry: Any,
+    defaults: dict[str, Any],
+    today: date,
 ) -> TenantConfig | list[TenantProblem]:
     if not isinstance(entry, dict):
         return [_problem(path, node, label, [], "each tenant must be a mapping of settings")]
@@ -474,7 +488,7 @@ def _check_entry(
     if isinstance(defaults.get("accounts"), dict) and isinstance(entry.get("accounts"), dict):
         merged["accounts"] = {**defaults["accounts"], **entry["accounts"]}
     try:
-        return TenantConfig.model_validate(merged)
+        return TenantConfig.model_validate(merged, context={"today": today})
     except ValidationError as exc:
         return [
             _problem(path, node, label, [str(p) for p in err["loc"]], _explain(err))
