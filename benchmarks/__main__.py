@@ -22,7 +22,11 @@ import requests
 
 from benchmarks import results
 from benchmarks.dag_parse import METHOD as DAG_PARSE_METHOD
+from benchmarks.fleet import METHOD as FLEET_METHOD
+from benchmarks.fleet import PAYMENTS_PER_DAY
 from benchmarks.stats import Figure, machine
+from benchmarks.window_contention import METHOD as WINDOW_METHOD
+from benchmarks.window_contention import bench_window_contention
 from dibs_fortnox.sandbox.fortnox import FortnoxApp, demo_company
 from dibs_fortnox.sandbox.nets import NetsApp
 from dibs_fortnox.sandbox.scenario import ScenarioConfig, generate
@@ -191,6 +195,14 @@ class Benchmark:
     method: str
 
 
+def _fleet(quick: bool) -> Figures:
+    from benchmarks.fleet import bench_fleet
+
+    if quick:
+        return bench_fleet(tenants=10, payments_per_day=30, repeats=1)
+    return bench_fleet()
+
+
 def _dag_parse(quick: bool) -> Figures:
     from benchmarks.dag_parse import bench_dag_parse
 
@@ -225,6 +237,11 @@ BENCHMARKS: dict[str, Benchmark] = {
         "then the same day again; one run",
     ),
     "dag-parse": Benchmark(_dag_parse, DAG_PARSE_METHOD),
+    "fleet": Benchmark(_fleet, FLEET_METHOD.format(payments=PAYMENTS_PER_DAY)),
+    "window-contention": Benchmark(
+        lambda quick: bench_window_contention(repeats=1 if quick else 3),
+        WINDOW_METHOD.format(seconds=5, repeats=3),
+    ),
 }
 
 
@@ -240,7 +257,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="dag-parse: 1,000 tenants, 3 repeats, no 10,000; results.json left alone",
+        help="dag-parse: 1,000 tenants, 3 repeats, no 10,000; fleet: 30 payments, 1 repeat; "
+        "results.json left alone",
     )
     args = parser.parse_args(argv)
     entries: dict[str, dict[str, Any]] = {}
