@@ -18,7 +18,8 @@ from dibs_fortnox.onboarding.state import OnboardingRecords
 from dibs_fortnox.retry import RetryPolicy
 from dibs_fortnox.sandbox.faults import FaultRule
 from dibs_fortnox.sandbox.server import SandboxServer
-from dibs_fortnox.tenants import TenantConfig
+from dibs_fortnox.tenants import LoadedTenants, TenantConfig
+from dibs_fortnox.ui.app import gather
 from dibs_fortnox.ui.html import overview_page, tenant_page
 from dibs_fortnox.ui.status import daily_series, expected_receivable, tenant_overview
 from tests.pipeline.world import World, make_world
@@ -142,3 +143,23 @@ def test_onboarding_state_comes_from_the_onboarding_record(world: World) -> None
     overview = tenant_overview(world.ledger, world.tenant, read_from(world))
     assert overview.onboarding == "awaiting_approval"
     assert overview.last_booked_day is None and overview.problems == ()
+
+
+def test_page_gathers_every_tenant_and_isolates_a_broken_one(world: World) -> None:
+    world.run_day_tolerating_held(world.payout_days()[0])
+    tenants = [
+        world.tenant.model_copy(update={"id": f"t{n}", "name": f"Tenant {n}"}) for n in range(12)
+    ]
+    loaded = LoadedTenants("tenants.yaml", tenants, [])
+    good = read_from(world)
+
+    def read(tenant: TenantConfig) -> int:
+        if tenant.id == "t5":
+            raise RuntimeError("a bug, not a Fortnox error")
+        return good(tenant)
+
+    rows, broken = gather(loaded, world.ledger, read)
+
+    assert [r.tenant.id for r in rows] == [t.id for t in tenants if t.id != "t5"]
+    assert broken == [("t5", "RuntimeError: a bug, not a Fortnox error")]
+    assert all(r.balance.difference == 0 for r in rows)
