@@ -1,12 +1,17 @@
 """How long Airflow takes to parse the DAG folder with N tenants, against plain Airflow DAGs.
 
-Both sides are one DAG file building N DAGs in a loop, because that is what
-``dags/dibs_fortnox.py`` is: the plain file builds the same DAGs (same ``@dag`` arguments,
-timetable, params, retry arguments and the same four chained tasks) from a Python
-``range`` instead of the tenants file, and imports nothing but Airflow and pendulum. The
-difference between the two is therefore exactly what the project adds: reading and
-validating the tenants file, the second DAG file (``tenants_config_check.py``) and the
-modules both import.
+The project's side is its ``dags/`` folder: the tenants spread over the shard files
+``dibs_fortnox_NN.py`` (``dibs_fortnox.dag_shards``) plus ``tenants_config_check.py`` and
+the deadline DAG. The plain side is one file building the same DAGs (same ``@dag``
+arguments, timetable, params, retry arguments and the same four chained tasks) from a
+Python ``range`` instead of the tenants file, importing nothing but Airflow and pendulum.
+The difference between the two is what the project adds: reading and validating the
+tenants file, the extra DAG files and the modules they import.
+
+Airflow's timeout is per file, and the dag-processor imports each file in a fresh process
+(so each shard file pays for reading the tenants file itself): the figure that must stay
+under the 30 s timeout is the largest shard file imported alone in a fresh process, with
+the tenants' onboarding DAGs (2 DAGs per tenant, as deployed).
 
 Each parse runs in a fresh subprocess (``benchmarks.dagbag_child``) with
 ``AIRFLOW__CORE__LOAD_EXAMPLES=False`` and a throwaway ``AIRFLOW_HOME``; the two folders
@@ -156,7 +161,10 @@ METHOD = (
     "Airflow's DagBag(dag_folder=...) parse, timed around the DagBag constructor in a fresh "
     "subprocess per repeat (Airflow imported before the clock starts), "
     "AIRFLOW__CORE__LOAD_EXAMPLES=False, throwaway AIRFLOW_HOME. 'tenants' = the project's "
-    "dags/ folder (dibs_fortnox.py + tenants_config_check.py) with a generated tenants file; "
+    "dags/ folder (16 shard files dibs_fortnox_NN.py + tenants_config_check.py + deadline) "
+    "with a generated tenants file; 'largest_shard_alone' = the shard file with the most "
+    "tenants imported alone in a fresh process, tenants with onboarding DAGs (what one "
+    "dag-processor import does, against the 30 s import timeout); "
     "'plain' = one generated Airflow file building the same number of DAGs with the same "
     "@dag arguments and the same four chained @task tasks from a Python range, no YAML. "
     "Generated tenants have 'onboarding: skip' (no onboarding DAGs) except in the "
@@ -209,7 +217,7 @@ def side_by_side(
     return ours_reports, plain_reports
 
 
-def bench_dag_parse(tenants: int = 1000, big: int = 10_000, repeats: int = 5) -> dict[str, Figure]:
+def bench_dag_parse(tenants: int = 1000, big: int = 10_000, repeats: int = 5) -> dict[str, Any]:
     """The DAG folder's parse time with ``tenants`` and ``big`` tenants, next to plain Airflow.
 
     Args:
@@ -217,7 +225,7 @@ def bench_dag_parse(tenants: int = 1000, big: int = 10_000, repeats: int = 5) ->
         big: tenants in the import-timeout check, also side by side (0 skips it).
         repeats: parses per folder at ``tenants``; ``big`` gets ``max(2, repeats // 2)``.
     """
-    figures: dict[str, Figure] = {}
+    figures: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="dibs-fortnox-bench-") as tmp:
         root = Path(tmp)
         home = root / "airflow"
@@ -232,6 +240,8 @@ def bench_dag_parse(tenants: int = 1000, big: int = 10_000, repeats: int = 5) ->
             plain = write_plain_folder(root / f"plain_{count}", count)
             ours, base = side_by_side((REPO / "dags", file), plain, count, runs, home)
             figures.update(_figures(count, ours, base))
+            if count == big:
+                figures.update(_largest_shard_alone(root, count, runs, home))
         file = root / f"tenants_{tenants}.yaml"
         alone = [parse_once(check_only, file, home)["seconds"] for _ in range(3)]
         figures[f"parse_{tenants}_tenants_check_file_alone_s"] = Figure.of(alone, "s")
@@ -257,11 +267,34 @@ def _figures(
         f"parse_{count}_ratio": Figure.of(
             [o / p for o, p in zip(ours_s, plain_s, strict=True)], "x", 2
         ),
-        f"parse_{count}_tenants_dag_file_s": Figure.of(
-            [r["per_file_s"]["dibs_fortnox.py"] for r in ours], "s"
+        # In one process the tenants file is read once, by the first shard file parsed.
+        f"parse_{count}_slowest_dag_file_in_folder_s": Figure.of(
+            [max(r["per_file_s"].values()) for r in ours], "s"
         ),
         f"parse_{count}_ms_per_tenant": Figure.of([1000 * s / count for s in ours_s], "ms", 2),
         f"parse_{count}_ms_per_plain_dag": Figure.of([1000 * s / count for s in plain_s], "ms", 2),
+    }
+
+
+def _largest_shard_alone(root: Path, count: int, runs: int, home: Path) -> dict[str, Any]:
+    """Import the shard file with the most tenants alone, onboarding DAGs included."""
+    from dibs_fortnox.dag_shards import shard_of
+
+    sizes: dict[int, int] = {}
+    for n in range(count):
+        shard = shard_of(f"t{n:05d}")
+        sizes[shard] = sizes.get(shard, 0) + 1
+    shard, tenants = max(sizes.items(), key=lambda item: item[1])
+    folder = root / f"shard_{count}"
+    folder.mkdir()
+    shutil.copy(REPO / "dags" / f"dibs_fortnox_{shard:02d}.py", folder)
+    file = write_tenants(root / f"onboarding_{count}.yaml", count, onboarding="required")
+    reports = [parse_once(folder, file, home) for _ in range(runs)]
+    if {r["dags"] for r in reports} != {2 * tenants}:
+        raise RuntimeError(f"expected {2 * tenants} DAGs in shard {shard}")
+    return {
+        f"parse_{count}_largest_shard_alone_s": Figure.of([r["seconds"] for r in reports], "s"),
+        f"parse_{count}_largest_shard_dags": 2 * tenants,
     }
 
 
