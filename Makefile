@@ -14,7 +14,7 @@ help:
 	@echo "make sandbox   the Nets Easy and Fortnox emulators and an SMTP server on 127.0.0.1 (Ctrl-C stops)"
 	@echo "make airflow   the Airflow UI (airflow standalone) against the same sandbox"
 	@echo "make bench     benchmarks (see BENCHMARKS.md)"
-	@echo "make chaos     4 tenants x 21 days in real Airflow with faults and killed workers (~30 min)"
+	@echo "make chaos     4 tenants x 21 days in real Airflow with faults and killed workers (~50 min on a busy 2-core VM)"
 	@echo "make migrate   create or upgrade the state database (DIBS_FORTNOX_DB_URL) to the code's revision"
 	@echo "make schema    regenerate include/sql/schema.sql from ledger/schema.py"
 
