@@ -8,11 +8,15 @@ a second Fortnox emulator; both must end with the same documents and trial balan
 
 Along the way: one invoice create loses its answer after the write landed, and one day in
 the middle fails (a payment Nets cannot find) until the data is back and the day is
-cleared, exactly as an operator would retrigger it.
+cleared, exactly as an operator would retrigger it. That day's alert goes out from the
+task's failure callback over real SMTP with a password; no secret of the three connections
+(Nets key, Fortnox client secret, SMTP password) may appear in any log, database, XCom or
+mail.
 """
 
 from __future__ import annotations
 
+import json
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -37,6 +41,7 @@ from dibs_fortnox.pipeline.steps import STEPS, execute
 from dibs_fortnox.ratelimit import SlidingWindowLimiter
 from dibs_fortnox.sandbox.faults import FaultRule
 from dibs_fortnox.sandbox.fortnox.fingerprint import fingerprint
+from dibs_fortnox.sandbox.mail import MailSandbox
 from dibs_fortnox.sandbox.nets import NetsApp
 from dibs_fortnox.sandbox.scenario import Scenario
 from dibs_fortnox.schedule import TIMEZONE
@@ -60,6 +65,7 @@ tenants:
     accounts: {{sales_se: 3001, sales_eu: 3106, sales_non_eu: 3105,
                receivable: 1516, bank: 1930, fees: 6040}}
 """
+SMTP_PASSWORD = "SMTP-pass-e2e-Wq71zR"
 
 
 def quiet_day(scenario: Scenario, days: list[date]) -> tuple[date, str]:
@@ -119,6 +125,10 @@ class Booked:
     failed_day: date
     writes_after_first: int
     state_db: Path
+    mailbox: MailSandbox
+
+    def secrets(self) -> list[str]:
+        return [self.sandbox.nets_secret, self.sandbox.fortnox_client_secret, SMTP_PASSWORD]
 
 
 @pytest.fixture(scope="module")
@@ -136,6 +146,7 @@ def booked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Booked]:
         for limit in (False, True)
     ]  # fmt: skip
     reference_box, sandbox = sandboxes
+    mailbox = MailSandbox(login=("robot", SMTP_PASSWORD)).start()
     try:
         book_sequentially(tenant, reference_box, root / "sequential.db")
         reference = fingerprint(reference_box.fortnox_app, "bf")
@@ -149,6 +160,13 @@ def booked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Booked]:
         )
         env = airflow_env(tenant, sandbox, home=root / "airflow", state_db=root / "state.db")
         env |= {"DIBS_FORTNOX_TENANTS": str(tenants_file), "DIBS_FORTNOX_RETRY_DELAY_SECONDS": "1"}
+        smtp = {
+            "conn_type": "smtp", "host": "127.0.0.1", "port": mailbox.port,
+            "login": "robot", "password": SMTP_PASSWORD,
+            "extra": {"from_email": "robot@data.example", "disable_tls": True,
+                      "disable_ssl": True, "data_team_email": "data@team.example"},
+        }  # fmt: skip
+        env["AIRFLOW_CONN_DIBS_FORTNOX_SMTP"] = json.dumps(smtp)
         env = stack_env(env)
         stack = AirflowStack(env, root / "logs")
         stack.migrate()
@@ -160,9 +178,11 @@ def booked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Booked]:
             writes = fortnox_writes(sandbox)
             merchant.payments[missing] = hidden  # the data is back: retrigger the day
             yield Booked(
-                stack, sandbox, reference, days, first, failed_day, writes, root / "state.db"
-            )
+                stack, sandbox, reference, days, first, failed_day, writes, root / "state.db",
+                mailbox,
+            )  # fmt: skip
     finally:
+        mailbox.stop()
         for box in sandboxes:
             box.stop()
 
@@ -250,8 +270,8 @@ def test_no_secret_in_airflow_output(booked: Booked) -> None:
         if p.is_file()
     )
     assert "dibs_fortnox.pipeline" in text, "the task output was not captured"
-    assert booked.sandbox.nets_secret not in text
-    assert booked.sandbox.fortnox_client_secret not in text
+    for secret in booked.secrets():
+        assert secret not in text, f"a secret ({secret[:6]}…) is in Airflow's output"
 
 
 def test_no_secret_in_the_state_database_or_xcoms(booked: Booked) -> None:
@@ -263,10 +283,23 @@ def test_no_secret_in_the_state_database_or_xcoms(booked: Booked) -> None:
     ]
     assert any(p.name.startswith("airflow.db") for p in files)
     assert any(p.name.startswith("state.db") for p in files)
-    secrets = [booked.sandbox.nets_secret, booked.sandbox.fortnox_client_secret]
+    secrets = booked.secrets()
     for path in files:
         data = path.read_bytes()
         for secret in secrets:
             assert secret.encode() not in data, f"a tenant secret is stored in {path.name}"
     xcoms = booked.stack._query("SELECT count(*) FROM xcom WHERE dag_id = :d", d=DAG_ID)
     assert xcoms and xcoms[0][0] > 0  # the summaries are there, and were scanned above
+
+
+def test_the_failed_days_alert_was_mailed_with_the_reason_and_no_secret(booked: Booked) -> None:
+    """The failure callback of the real task sent it, logging in with the SMTP password."""
+    day = booked.failed_day.isoformat()
+    alert = booked.mailbox.wait_for(lambda m: day in m.subject and "failed" in m.subject)
+    assert booked.mailbox.logins >= 1
+    assert f"tenant bf, day {day}" in alert.text and "not found" in alert.text.lower()
+    assert {"data@team.example", "ekonomi@bf.example"} <= set(alert.recipients)
+    for mail in booked.mailbox.messages:
+        text = mail.raw.decode("utf-8", "replace") + mail.text
+        for secret in booked.secrets():
+            assert secret not in text, f"a secret ({secret[:6]}…) is in the mail {mail.subject!r}"
