@@ -14,6 +14,7 @@ from dibs_fortnox.errors import AuthFailed, ConfigError, ServerError
 from dibs_fortnox.nets.client import NetsClient
 from dibs_fortnox.pipeline.failures import failure_text
 from dibs_fortnox.pipeline.steps import execute
+from dibs_fortnox.retry import RetryPolicy
 from dibs_fortnox.sandbox.faults import FaultRule
 from tests.pipeline.world import World, make_world
 from tests.troubleshooting import assert_documented
@@ -74,8 +75,15 @@ def test_nets_html_error_page_is_transient_and_the_day_books_when_it_is_gone(
 ) -> None:
     day = world.payout_days()[0]
     world.nets_app.faults.add(FaultRule("html_page", route="/report/v1/payouts", status=503))
+    ctx = replace(  # the client's own retries without their waits
+        world.context(day),
+        nets_factory=lambda: NetsClient(
+            world.nets.url, world.scenario.secret_key, retry=RetryPolicy.no_wait(3)
+        ),
+    )
     with pytest.raises(ServerError, match=r"an HTML page \('503 Service Unavailable'\)"):
-        execute(world.context(day), "extract")
+        execute(ctx, "extract")
+    assert world.nets_app.faults.injected["html_page"] == 3
     [run] = world.ledger.runs("demo", day)
     assert run.status == "running"  # left open: Airflow retries a transient failure
     world.nets_app.faults.clear()
