@@ -20,6 +20,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -111,17 +112,22 @@ def book(tenant: TenantConfig, sandbox: Sandbox, state_db: Path) -> None:
                     execute(ctx, step)
                 except ReconcileFailed:
                     pass  # the held payout: the page must show it
+        # A body as Fortnox's schema wants it (numbers, the year), so the session's contract
+        # check against the official OpenAPI document holds for this request too.
         stray = FortnoxClient(sandbox.fortnox.url, auth, tenant=tenant.id)
+        year = int(stray.financial_years(sandbox.last_day)[0]["Id"])
         stray.create_voucher(
             {
                 "Description": "Rättelse för hand",
                 "TransactionDate": sandbox.last_day.isoformat(),
                 "VoucherSeries": "A",
+                "Year": year,
                 "VoucherRows": [
-                    {"Account": 1516, "Debit": "123.45", "Credit": "0"},
-                    {"Account": 1930, "Debit": "0", "Credit": "123.45"},
+                    {"Account": 1516, "Debit": Decimal("123.45"), "Credit": Decimal(0)},
+                    {"Account": 1930, "Debit": Decimal(0), "Credit": Decimal("123.45")},
                 ],
-            }
+            },
+            financial_year=year,
         )
     finally:
         ledger.close()
