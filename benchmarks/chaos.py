@@ -148,6 +148,7 @@ def fortnox_faults(share: float) -> list[FaultRule]:
     writes = ("POST", "PUT")
     once = [  # on document writes, not the token call (which any failure simply repeats)
         FaultRule("error_before", method="POST", route="/3/invoices", status=503, times=1),
+        FaultRule("error_before", method="GET", status=500, times=1),
         FaultRule("rate_limit", method="GET", times=1),
         FaultRule("latency", method="GET", delay_s=1.5, times=1),
         FaultRule("lost_response", method="POST", route="/3/invoices", status=502, times=1),
