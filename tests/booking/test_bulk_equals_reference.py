@@ -101,6 +101,28 @@ FAULTS = {
         .update(company={"name": "Acme GmbH", "registrationNumber": "DE123456789"})
     ),
     "wrapped payment": lambda po, pa, r: _wrap(pa, r),
+    "consumer as text": lambda po, pa, r: pa[_actions(po, r)["paymentId"]].update(
+        consumer="Anna Larsson"
+    ),
+    "order details null": lambda po, pa, r: r.choice(list(pa.values())).update(orderDetails=None),
+    "blank company name": lambda po, pa, r: (
+        r.choice(list(pa.values()))
+        .setdefault("consumer", {})
+        .update(company={"name": "  ", "registrationNumber": " SE556677889901 "})
+    ),
+    "billing country only": lambda po, pa, r: (
+        r.choice(list(pa.values()))
+        .setdefault("consumer", {})
+        .update(shippingAddress=None, billingAddress={"country": " nor "})
+    ),
+    "quantity as true": lambda po, pa, r: _source(pa, r)["orderItems"][0].update(quantity=True),
+    "quantity as float one": lambda po, pa, r: _source(pa, r)["orderItems"][0].update(quantity=1.0),
+    "empty charge id": lambda po, pa, r: _source(pa, r).update(chargeId=""),
+    "negative quantity": lambda po, pa, r: _source(pa, r)["orderItems"][0].update(quantity=-1),
+    "time without offset": lambda po, pa, r: _source(pa, r).update(created="2026-11-01T07:09:27"),
+    "action time with a line break": lambda po, pa, r: _actions(po, r).update(
+        timestamp="2026-11-01T07:09:27+01:00\n2026-11-01T07:09:27+01:00"
+    ),
 }
 
 

@@ -109,15 +109,30 @@ def parse_order_line(data: Mapping[str, Any], where: str = "orderItem") -> Order
     )
 
 
+def _object(data: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any]:
+    """A nested JSON object; missing or null reads as empty, anything else is an error."""
+    value = data.get(key) or {}
+    if not isinstance(value, Mapping):
+        raise ParseError(f"{where}.{key}: expected a JSON object, got {value!r}")
+    return value
+
+
+def _objects(data: Mapping[str, Any], key: str, where: str) -> list[Mapping[str, Any]]:
+    """A list of JSON objects; missing or null reads as empty."""
+    values = data.get(key) or []
+    if not isinstance(values, list) or not all(isinstance(v, Mapping) for v in values):
+        raise ParseError(f"{where}.{key}: expected a list of JSON objects, got {values!r}")
+    return values
+
+
 def _lines(data: Mapping[str, Any], where: str) -> tuple[OrderLine, ...]:
-    items = data.get("orderItems") or []
+    items = _objects(data, "orderItems", where)
     return tuple(parse_order_line(item, f"{where}.orderItems[{i}]") for i, item in enumerate(items))
 
 
-def _country(consumer: Mapping[str, Any]) -> str | None:
+def _country(consumer: Mapping[str, Any], where: str) -> str | None:
     for key in ("shippingAddress", "billingAddress"):
-        address = consumer.get(key) or {}
-        country = address.get("country")
+        country = _object(consumer, key, where).get("country")
         if isinstance(country, str) and country.strip():
             return country.strip().upper()
     return None
@@ -129,7 +144,8 @@ def parse_payment(data: Mapping[str, Any]) -> Payment:
     inner: Mapping[str, Any] = wrapped if isinstance(wrapped, Mapping) else data
     payment_id = _required_id(inner, "paymentId", "payment")
     where = f"payment {payment_id}"
-    order = inner.get("orderDetails") or {}
+    order = _object(inner, "orderDetails", where)
+    consumer = _object(inner, "consumer", where)
     charges = tuple(
         Charge(
             charge_id=_required_id(c, "chargeId", f"{where} charges[{i}]"),
@@ -138,7 +154,7 @@ def parse_payment(data: Mapping[str, Any]) -> Payment:
             created=parse_timestamp(c.get("created"), f"{where} charges[{i}].created"),
             lines=_lines(c, f"{where} charges[{i}]"),
         )
-        for i, c in enumerate(inner.get("charges") or [])
+        for i, c in enumerate(_objects(inner, "charges", where))
     )
     refunds = tuple(
         Refund(
@@ -149,15 +165,15 @@ def parse_payment(data: Mapping[str, Any]) -> Payment:
             last_updated=parse_timestamp(r.get("lastUpdated"), f"{where} refunds[{i}].lastUpdated"),
             lines=_lines(r, f"{where} refunds[{i}]"),
         )
-        for i, r in enumerate(inner.get("refunds") or [])
+        for i, r in enumerate(_objects(inner, "refunds", where))
     )
     currency = order.get("currency")
-    company = (inner.get("consumer") or {}).get("company") or {}
+    company = _object(consumer, "company", f"{where}.consumer")
     return Payment(
         payment_id=payment_id,
         currency=currency.upper() if isinstance(currency, str) and currency else None,
         order_reference=_text(order, "reference"),
-        country=_country(inner.get("consumer") or {}),
+        country=_country(consumer, f"{where}.consumer"),
         charges=charges,
         refunds=refunds,
         company_name=_text(company, "name").strip() or None,

@@ -28,6 +28,7 @@ import pandas as pd
 from dibs_fortnox.booking import frames
 from dibs_fortnox.booking.bulk import BulkPlan, bulk_rows, doc_counts, plan_bulk
 from dibs_fortnox.booking.columns import PaymentColumns, PayoutColumns, read_payments, read_payouts
+from dibs_fortnox.booking.gc_pause import collector_paused
 from dibs_fortnox.booking.parse import ParseError, parse_payment, parse_payout
 from dibs_fortnox.booking.reference import plan_payout, voucher_records
 from dibs_fortnox.booking.result import (
@@ -129,6 +130,16 @@ def transform(
         already_booked: charge and refund ids booked by earlier payouts; they are never
             matched again, and a refund may credit their invoices.
     """
+    with collector_paused():
+        return _transform(payouts, payments, settings, frozenset(already_booked))
+
+
+def _transform(
+    payouts: Sequence[Mapping[str, Any]],
+    payments: Mapping[str, Mapping[str, Any]],
+    settings: BookingSettings,
+    already_booked: frozenset[str],
+) -> TransformResult:
     pay = read_payments(payments)
     errors = [
         TransformError("payment", None, key, str(pay.unreadable[key]))
@@ -141,8 +152,8 @@ def transform(
         payout_id = str(raw.get("id") or "?")
         errors.append(TransformError("payout", payout_id, None, str(exc)))
         held.append(HeldPayout(payout_id, None, f"payout {payout_id} could not be read: {exc}"))
-    plan = plan_bulk(pay, out, settings, frozenset(already_booked))
-    day = _Day(payments, pay, out, plan, settings, frozenset(already_booked))
+    plan = plan_bulk(pay, out, settings, already_booked)
+    day = _Day(payments, pay, out, plan, settings, already_booked)
     day.book_all()
     line_cols, payment_cols = bulk_rows(plan, pay, out, settings, day.bulk)
     line_contract = {k: v for k, v in frames.INVOICE_ROWS.items() if k != "vat"}
