@@ -65,3 +65,36 @@ def test_dag_file_imports_no_heavy_library(dag_file: str) -> None:
     # Airflow itself loads SQLAlchemy; pandas and requests must not be loaded by anyone.
     assert [n for n in loaded if n.split(".")[0] in ("pandas", "requests")] == []
     assert "dibs_fortnox.pipeline.runner" not in loaded
+
+
+def test_preloaded_modules_are_the_ones_the_tasks_import() -> None:
+    """``preload.TASK_MODULES`` names exactly what the task bodies import at run time, so a
+    deployment that preloads them spares every task that import, and nothing more."""
+    import ast
+    import importlib.util
+
+    from dibs_fortnox.preload import TASK_MODULES
+
+    def loaded_by(node: ast.ImportFrom) -> set[str]:
+        """``from a.b import c`` loads a.b.c when c is a module, else a.b."""
+        assert node.module
+        full = [f"{node.module}.{alias.name}" for alias in node.names]
+        return {m if _is_module(m) else node.module for m in full}
+
+    def _is_module(name: str) -> bool:
+        try:
+            return importlib.util.find_spec(name) is not None
+        except ModuleNotFoundError:  # the parent is a module, not a package
+            return False
+
+    tree = ast.parse((REPO / "plugins" / "dibs_fortnox" / "dag_builders.py").read_text())
+    in_tasks = set().union(
+        *(
+            loaded_by(node)
+            for fn in ast.walk(tree)
+            if isinstance(fn, ast.FunctionDef)
+            for node in ast.walk(fn)
+            if isinstance(node, ast.ImportFrom)
+        )
+    )
+    assert in_tasks == set(TASK_MODULES)

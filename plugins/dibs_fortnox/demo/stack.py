@@ -33,6 +33,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from dibs_fortnox.preload import scheduler_settings
 from dibs_fortnox.schedule import TIMEZONE
 
 COMPONENTS = ("api-server", "scheduler", "dag-processor")
@@ -85,6 +86,7 @@ def stack_env(env: dict[str, str]) -> dict[str, str]:
         "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
         "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
         "AIRFLOW__SCHEDULER__MIN_FILE_PROCESS_INTERVAL": "5",
+        **scheduler_settings(),  # tasks start with the pipeline already imported
     }
 
 
