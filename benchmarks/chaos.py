@@ -41,7 +41,6 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -50,17 +49,11 @@ import psutil
 from benchmarks import results
 from benchmarks.stats import machine
 from dibs_fortnox.demo.environment import PAYOUT_DELAY_DAYS, Sandbox, airflow_env
+from dibs_fortnox.demo.sequential import book_days
 from dibs_fortnox.demo.stack import AirflowStack, stack_env
-from dibs_fortnox.fortnox.auth import ClientCredentials
-from dibs_fortnox.fortnox.client import FortnoxClient
 from dibs_fortnox.ledger import Ledger
 from dibs_fortnox.ledger.revisions import upgrade
-from dibs_fortnox.nets.client import NetsClient
 from dibs_fortnox.pipeline.chaos import CHAOS_ENV, KILL_POINTS, plan_file
-from dibs_fortnox.pipeline.context import StepContext
-from dibs_fortnox.pipeline.reconcile import ReconcileFailed
-from dibs_fortnox.pipeline.steps import STEPS, execute
-from dibs_fortnox.ratelimit import SlidingWindowLimiter
 from dibs_fortnox.sandbox.faults import FaultRule
 from dibs_fortnox.sandbox.fortnox import FortnoxApp, demo_company
 from dibs_fortnox.sandbox.fortnox.fingerprint import (
@@ -271,32 +264,10 @@ def book_reference(world: World, state_db: Path) -> set[tuple[str, date]]:
     held: set[tuple[str, date]] = set()
     try:
         for tenant in world.tenants:
-            box = world.sandboxes[tenant.id]
-            auth = ClientCredentials(
-                box.fortnox_client_id, box.fortnox_client_secret, tenant.id, box.fortnox.url
+            held_days = book_days(
+                tenant, world.sandboxes[tenant.id], ledger, world.days, "reference-"
             )
-            fortnox = FortnoxClient(
-                box.fortnox.url, auth, tenant=tenant.id, limiter=SlidingWindowLimiter(10_000, 1.0)
-            )
-            for day in world.days:
-                for step in STEPS:
-                    ctx = StepContext(
-                        tenant=tenant,
-                        day=day,
-                        run_id=f"reference-{day}",
-                        ledger=ledger,
-                        nets_factory=partial(
-                            NetsClient,
-                            box.nets.url,
-                            box.nets_secret,
-                            payment_cache=ledger.payment_cache(tenant.id),
-                        ),
-                        fortnox_factory=partial(lambda client: client, fortnox),
-                    )
-                    try:
-                        execute(ctx, step)
-                    except ReconcileFailed:
-                        held.add((tenant.id, day))
+            held |= {(tenant.id, day) for day in held_days}
     finally:
         ledger.close()
     return held

@@ -30,15 +30,9 @@ from tests.databases import migrated
 
 from dibs_fortnox.demo.environment import Sandbox, airflow_env, start_sandbox
 from dibs_fortnox.demo.report import fortnox_writes
+from dibs_fortnox.demo.sequential import book_days
 from dibs_fortnox.demo.stack import AirflowStack, DayRun, stack_env
-from dibs_fortnox.fortnox.auth import ClientCredentials
-from dibs_fortnox.fortnox.client import FortnoxClient
 from dibs_fortnox.ledger import Ledger
-from dibs_fortnox.nets.client import NetsClient
-from dibs_fortnox.pipeline.context import StepContext
-from dibs_fortnox.pipeline.reconcile import ReconcileFailed
-from dibs_fortnox.pipeline.steps import STEPS, execute
-from dibs_fortnox.ratelimit import SlidingWindowLimiter
 from dibs_fortnox.sandbox.faults import FaultRule
 from dibs_fortnox.sandbox.fortnox.fingerprint import fingerprint
 from dibs_fortnox.sandbox.mail import MailSandbox
@@ -86,31 +80,9 @@ def quiet_day(scenario: Scenario, days: list[date]) -> tuple[date, str]:
 def book_sequentially(tenant: TenantConfig, sandbox: Sandbox, state: Path) -> None:
     """The reference: the pipeline books each day after the other, outside Airflow."""
     ledger = Ledger.from_url(migrated(f"sqlite:///{state}"))
-    auth = ClientCredentials(
-        sandbox.fortnox_client_id, sandbox.fortnox_client_secret, tenant.id, sandbox.fortnox.url
-    )
     try:
-        for n in range(DAYS):
-            day = sandbox.first_day + timedelta(days=n)
-            for step in STEPS:
-                ctx = StepContext(
-                    tenant=tenant,
-                    day=day,
-                    run_id=f"sequential-{day}",
-                    ledger=ledger,
-                    nets_factory=lambda: NetsClient(
-                        sandbox.nets.url, sandbox.nets_secret,
-                        payment_cache=ledger.payment_cache(tenant.id),
-                    ),
-                    fortnox_factory=lambda: FortnoxClient(
-                        sandbox.fortnox.url, auth, tenant=tenant.id,
-                        limiter=SlidingWindowLimiter(10_000, 1.0),
-                    ),
-                )  # fmt: skip
-                try:
-                    execute(ctx, step)
-                except ReconcileFailed:
-                    pass  # a held payout is part of the answer: both sides must hold it
+        days = [sandbox.first_day + timedelta(days=n) for n in range(DAYS)]
+        book_days(tenant, sandbox, ledger, days, "sequential-")
     finally:
         ledger.close()
 
