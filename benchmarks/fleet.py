@@ -20,6 +20,7 @@ and this process with the emulators), in total and per document.
 
 from __future__ import annotations
 
+import os
 import re
 import resource
 import statistics
@@ -39,6 +40,7 @@ from dibs_fortnox.ledger import Ledger
 from dibs_fortnox.tenants import load_tenants
 
 TENANTS = 10
+STATE_URL_ENV = "DIBS_FORTNOX_BENCH_STATE_URL"
 PAYMENTS_PER_DAY = 60
 REPEATS = 3
 STEPS = ("extract", "transform", "load", "reconcile")
@@ -191,9 +193,13 @@ def bench_fleet(
         with start_fleet(loaded, days=1, payments_per_day=payments_per_day) as fleet:
             env = fleet.env(root / "airflow", root / "state.db", tenants_file)
             env |= {"AIRFLOW__CORE__PARALLELISM": "32", "DIBS_FORTNOX_RETRY_DELAY_SECONDS": "5"}
+            # An empty Postgres database instead of the default SQLite file, to tell how
+            # much of the ten tenants' time is SQLite's one write lock (BENCHMARKS.md).
+            state_url = os.environ.get(STATE_URL_ENV) or f"sqlite:///{root / 'state.db'}"
+            env["DIBS_FORTNOX_DB_URL"] = state_url
             stack = AirflowStack(stack_env(env), root / "logs")
             stack.migrate()
-            ledger = Ledger.from_url(f"sqlite:///{root / 'state.db'}")
+            ledger = Ledger.from_url(state_url)
             alone: list[dict[str, float]] = []
             together: list[dict[str, float]] = []
             try:
