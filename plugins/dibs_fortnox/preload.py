@@ -5,7 +5,7 @@ about 0.8 s of CPU on the project's 2-core machine. Ten tenants starting their d
 at once pay that forty times. Airflow's LocalExecutor can start its workers from a
 forkserver that imported these modules first (``[scheduler] mp_start_method = forkserver``
 and ``mp_forkserver_preload``); each task process is forked from a worker, so it starts
-with them loaded. ``demo.stack`` sets this up; docs/deploy.md shows the settings.
+with them loaded. ``demo.stack`` sets this up; docs/backfill.md shows the settings.
 
 The DAG files never import these modules (parsing stays light); the tasks in
 ``dag_builders`` import them by name, and ``tests/dags/test_dag_file_imports.py`` keeps

@@ -75,17 +75,17 @@ def test_preloaded_modules_are_the_ones_the_tasks_import() -> None:
 
     from dibs_fortnox.preload import TASK_MODULES
 
-    def loaded_by(node: ast.ImportFrom) -> set[str]:
-        """``from a.b import c`` loads a.b.c when c is a module, else a.b."""
-        assert node.module
-        full = [f"{node.module}.{alias.name}" for alias in node.names]
-        return {m if _is_module(m) else node.module for m in full}
-
-    def _is_module(name: str) -> bool:
+    def is_module(name: str) -> bool:
         try:
             return importlib.util.find_spec(name) is not None
         except ModuleNotFoundError:  # the parent is a module, not a package
             return False
+
+    def loaded_by(node: ast.ImportFrom) -> set[str]:
+        """``from a.b import c`` loads a.b.c when c is a module, else a.b."""
+        assert node.module
+        full = [f"{node.module}.{alias.name}" for alias in node.names]
+        return {m if is_module(m) else node.module for m in full}
 
     tree = ast.parse((REPO / "plugins" / "dibs_fortnox" / "dag_builders.py").read_text())
     in_tasks = set().union(
