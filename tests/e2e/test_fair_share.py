@@ -69,6 +69,7 @@ def test_a_big_backfill_leaves_the_other_tenant_its_share(tmp_path: Path) -> Non
             ends = stack._query(
                 "SELECT dag_id, end_date FROM dag_run WHERE dag_id IN (:a, :b)", a=BIG, b=SMALL
             )
+    assert stack.survivors() == [], "a worker outlived the stack it belonged to"
     assert small[small_day].state == "success"
     assert {run.state for run in big.values()} == {"success"}
     spans = [(r.task_id, _moment(r.start_date), _moment(r.end_date)) for r in tasks]

@@ -43,6 +43,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from dibs_fortnox.booking.countries import first_country
 from dibs_fortnox.booking.parse import ParseError, parse_payment, parse_payout
 from dibs_fortnox.model import ActionKind, Payment, Payout
 
@@ -192,14 +193,6 @@ def _inner(data: Mapping[str, Any]) -> Mapping[str, Any]:
     return wrapped if isinstance(wrapped, Mapping) else data
 
 
-def _country(pair: tuple[Any, Any]) -> str | None:
-    """The shipping address's country, else the billing address's, as booking reads it."""
-    for country in pair:
-        if isinstance(country, str) and country.strip():
-            return country.strip().upper()
-    return None
-
-
 _CHARGE_FIELDS = ("chargeId", "amount", "surchargeAmount", "created", "orderItems")
 _REFUND_FIELDS = ("refundId", "amount", "surchargeAmount", "lastUpdated", "orderItems", "state")
 _LINE_FIELDS = (
@@ -286,7 +279,7 @@ def _read_plain_payments(
             if n
             else ([] for _ in range(8))
         )
-        countries = _by_value(countries, _country)
+        countries = _by_value(countries, first_country)
         payment_ids = _ids(payment_ids, bad)
         order_refs = _texts(order_refs, bad)
         company_names = _blank_none(names)

@@ -10,6 +10,8 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 ALPHA2: dict[str, str] = {
     "ALA": "AX", "ALB": "AL", "AND": "AD", "ARE": "AE", "ARG": "AR", "ARM": "AM", "AUS": "AU",
     "AUT": "AT", "AZE": "AZ", "BEL": "BE", "BGR": "BG", "BIH": "BA", "BRA": "BR", "CAN": "CA",
@@ -30,3 +32,12 @@ ALPHA2: dict[str, str] = {
 def alpha2(alpha3: str | None) -> str | None:
     """The alpha-2 code of an alpha-3 code, or ``None`` when it is not in the table."""
     return ALPHA2.get(alpha3.strip().upper()) if alpha3 else None
+
+
+def first_country(candidates: Iterable[object]) -> str | None:
+    """The first non-blank country text, upper-cased: booking reads the shipping address's
+    country, else the billing address's (one rule for the reference and the bulk reader)."""
+    for country in candidates:
+        if isinstance(country, str) and country.strip():
+            return country.strip().upper()
+    return None

@@ -20,6 +20,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from dibs_fortnox.booking.countries import first_country
 from dibs_fortnox.model import (
     ActionKind,
     Charge,
@@ -131,11 +132,10 @@ def _lines(data: Mapping[str, Any], where: str) -> tuple[OrderLine, ...]:
 
 
 def _country(consumer: Mapping[str, Any], where: str) -> str | None:
-    for key in ("shippingAddress", "billingAddress"):
-        country = _object(consumer, key, where).get("country")
-        if isinstance(country, str) and country.strip():
-            return country.strip().upper()
-    return None
+    return first_country(
+        _object(consumer, key, where).get("country")
+        for key in ("shippingAddress", "billingAddress")
+    )
 
 
 def parse_payment(data: Mapping[str, Any]) -> Payment:

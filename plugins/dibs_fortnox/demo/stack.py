@@ -31,6 +31,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+import psutil
 import sqlalchemy as sa
 
 from dibs_fortnox.preload import scheduler_settings
@@ -40,6 +41,8 @@ COMPONENTS = ("api-server", "scheduler", "dag-processor")
 # The operator's command that creates or upgrades our state database ($DIBS_FORTNOX_DB_URL).
 MIGRATE_STATE = [sys.executable, "-m", "dibs_fortnox.ledger.migrate", "upgrade"]
 FINISHED = ("success", "failed")
+# How long a component's leftover processes get to end after SIGTERM before SIGKILL.
+GRACE_S = 30.0
 
 
 class StackError(RuntimeError):
@@ -61,6 +64,25 @@ def _utc(value: object) -> datetime:
     """A timestamp of the metadata database (SQLite hands back naive UTC text) as aware UTC."""
     moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def group_members(pgid: int) -> list[int]:
+    """Live processes (zombies left out) of a process group."""
+    found = []
+    for proc in psutil.process_iter(["status"]):
+        try:
+            if os.getpgid(proc.pid) == pgid and proc.info["status"] != psutil.STATUS_ZOMBIE:
+                found.append(proc.pid)
+        except (ProcessLookupError, psutil.Error):
+            continue
+    return found
+
+
+def _signal_group(pgid: int, signum: int) -> None:
+    try:
+        os.killpg(pgid, signum)
+    except ProcessLookupError:  # the group is already empty
+        pass
 
 
 def free_port() -> int:
@@ -106,6 +128,7 @@ class AirflowStack:
         self.logs = logs
         self.components = components
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
+        self._groups: list[int] = []  # process group of every component ever started
         logs.mkdir(parents=True, exist_ok=True)
         home = Path(env["AIRFLOW_HOME"])
         self.metadata_url = env.get(
@@ -138,21 +161,32 @@ class AirflowStack:
                     stderr=subprocess.STDOUT,
                     start_new_session=True,
                 )
+            self._groups.append(self.procs[name].pid)
 
     def stop(self, names: Iterable[str] | None = None) -> None:
+        """Stop components and every process they started.
+
+        Each component runs in its own process group. The LocalExecutor's workers come from
+        a forkserver, so they are not the scheduler's children and can outlive it; the whole
+        group gets SIGTERM, and whatever is still there after ``GRACE_S`` gets SIGKILL.
+        """
         wanted = self.components if names is None else names
         chosen = {name: self.procs[name] for name in wanted if name in self.procs}
         for proc in chosen.values():
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
+            _signal_group(proc.pid, signal.SIGTERM)
+        deadline = time.monotonic() + GRACE_S
         for proc in chosen.values():
-            try:
-                proc.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+            while group_members(proc.pid) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            _signal_group(proc.pid, signal.SIGKILL)
+            proc.wait()
         for name in chosen:
             del self.procs[name]
+
+    def survivors(self) -> list[int]:
+        """Processes still alive in the groups of components started so far (want: none
+        once stopped)."""
+        return sorted(pid for pgid in self._groups for pid in group_members(pgid))
 
     @property
     def on_sqlite(self) -> bool:
