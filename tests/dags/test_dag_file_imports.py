@@ -134,3 +134,15 @@ def test_preload_covers_what_airflow_imports_to_start_a_task() -> None:
         timeout=120,
     )
     assert json.loads(done.stdout.strip().splitlines()[-1]) == []
+
+
+def test_operators_docs_show_the_preload_airflow_is_given() -> None:
+    """docs/backfill.md tells operators what to set; it must be what the stack sets."""
+    from dibs_fortnox.preload import scheduler_settings
+
+    settings = scheduler_settings()
+    docs = (REPO / "docs" / "backfill.md").read_text(encoding="utf-8")
+    assert f"mp_start_method = {settings['AIRFLOW__SCHEDULER__MP_START_METHOD']}\n" in docs
+    assert (
+        f"mp_forkserver_preload = {settings['AIRFLOW__SCHEDULER__MP_FORKSERVER_PRELOAD']}\n" in docs
+    )
