@@ -26,6 +26,7 @@ from benchmarks.fleet import METHOD as FLEET_METHOD
 from benchmarks.fleet import PAYMENTS_PER_DAY
 from benchmarks.fortnox_rate import METHOD as FORTNOX_RATE_METHOD
 from benchmarks.stats import Figure, machine
+from benchmarks.stored_day import METHOD as STORED_DAY_METHOD
 from benchmarks.transform_scale import METHOD as TRANSFORM_SCALE_METHOD
 from benchmarks.window_contention import METHOD as WINDOW_METHOD
 from benchmarks.window_contention import bench_window_contention
@@ -213,6 +214,12 @@ def _transform_scale(quick: bool) -> Figures:
     return bench_transform_scale(actions=1_000_000, repeats=3)
 
 
+def _stored_day(quick: bool) -> Figures:
+    from benchmarks.stored_day import bench_stored_day
+
+    return bench_stored_day(actions=20_000 if quick else 100_000, repeats=1 if quick else 3)
+
+
 def _fortnox_rate(quick: bool) -> Figures:
     from benchmarks.fortnox_rate import bench_fortnox_rate
 
@@ -262,6 +269,7 @@ BENCHMARKS: dict[str, Benchmark] = {
     "transform-1m": Benchmark(
         _transform_scale, TRANSFORM_SCALE_METHOD.format(base=20_000, actions=1_000_000)
     ),
+    "stored-day": Benchmark(_stored_day, STORED_DAY_METHOD.format(actions=100_000)),
     "fortnox-rate": Benchmark(_fortnox_rate, FORTNOX_RATE_METHOD.format(charges=2000)),
 }
 
@@ -279,7 +287,8 @@ def main(argv: list[str] | None = None) -> int:
         "--quick",
         action="store_true",
         help="smaller and fewer: dag-parse 1,000 tenants x 3 (no 10,000); fleet: 30 payments, "
-        "1 repeat; transform-1m 200,000 actions once; fortnox-rate 200 charges; "
+        "1 repeat; transform-1m 200,000 actions once; stored-day 20,000 actions once; "
+        "fortnox-rate 200 charges; "
         "results.json left alone",
     )
     args = parser.parse_args(argv)

@@ -102,3 +102,16 @@ def test_payment_cache_honours_a_short_max_age_and_is_per_tenant(ledger: Ledger,
 def test_payment_cache_refuses_a_negative_age(ledger: Ledger) -> None:
     with pytest.raises(ValueError, match="must not be negative"):
         ledger.payment_cache(T, max_age=timedelta(seconds=-1))
+
+
+def test_get_raws_reads_many_ids_in_batches_and_leaves_out_the_missing(ledger: Ledger) -> None:
+    ids = [f"pay_{n}" for n in range(1203)]  # more than two batches of the query
+    for n, nets_id in enumerate(ids):
+        ledger.save_raw(T, "payment", nets_id, DAY, {**PAYMENT, "paymentId": nets_id, "n": n})
+    ledger.save_raw("other", "payment", "pay_7", DAY, {"paymentId": "pay_7", "theirs": True})
+    ledger.save_raw(T, "payout", "pay_8", DAY, {"payoutId": "pay_8"})  # another kind
+    wanted = [*reversed(ids), "pay_7", "never_fetched"]
+    found = ledger.get_raws(T, "payment", wanted)
+    assert set(found) == set(ids)
+    assert all(found[i].payload == {**PAYMENT, "paymentId": i, "n": n} for n, i in enumerate(ids))
+    assert ledger.get_raws(T, "payment", []) == {}

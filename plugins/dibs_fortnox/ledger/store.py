@@ -119,6 +119,10 @@ class Ledger:
         """Return a stored Nets response, or None if it was never fetched."""
         return raw.get(self._engine, tenant, kind, nets_id)
 
+    def get_raws(self, tenant: str, kind: str, nets_ids: list[str]) -> dict[str, RawRecord]:
+        """Stored responses of many objects by id; those never fetched are left out."""
+        return raw.get_many(self._engine, tenant, kind, nets_ids)
+
     def raw_for_day(self, tenant: str, day: date) -> list[RawRecord]:
         """Return the Nets responses stored for a payout day."""
         return raw.for_day(self._engine, tenant, day)

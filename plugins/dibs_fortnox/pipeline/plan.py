@@ -47,19 +47,18 @@ def run_payout_ids(ctx: StepContext) -> list[str]:
 
 def raw_inputs(ctx: StepContext) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
     """The run's payout details and every payment they reference, from the state database."""
-    payouts = []
-    for payout_id in run_payout_ids(ctx):
-        record = ctx.ledger.get_raw(ctx.tenant.id, "payout", payout_id)
-        if record is not None:
-            payouts.append(record.payload)
-    payments: dict[str, dict[str, Any]] = {}
-    for payout in payouts:
-        for action in payout.get("paymentActions") or []:
-            payment_id = action.get("paymentId")
-            if payment_id and payment_id not in payments:
-                stored = ctx.ledger.get_raw(ctx.tenant.id, "payment", str(payment_id))
-                if stored is not None:
-                    payments[str(payment_id)] = stored.payload
+    payout_ids = run_payout_ids(ctx)
+    stored = ctx.ledger.get_raws(ctx.tenant.id, "payout", payout_ids)
+    payouts = [stored[pid].payload for pid in payout_ids if pid in stored]
+    wanted = [
+        str(action["paymentId"])
+        for payout in payouts
+        for action in payout.get("paymentActions") or []
+        if action.get("paymentId")
+    ]
+    found = ctx.ledger.get_raws(ctx.tenant.id, "payment", wanted)
+    # In the order the payouts first name them, as the transform lists its documents.
+    payments = {pid: found[pid].payload for pid in dict.fromkeys(wanted) if pid in found}
     return payouts, payments
 
 
