@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
-import sys
 import tempfile
 import time
 from datetime import date
@@ -23,6 +21,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+from benchmarks.fresh import fresh_runs
 from benchmarks.stats import Figure
 from benchmarks.transform_scale import build_day
 
@@ -77,14 +76,7 @@ def bench_stored_day(actions: int = 100_000, repeats: int = 3) -> dict[str, Any]
     with tempfile.TemporaryDirectory(prefix="bench-stored-") as tmp:
         url = f"sqlite:///{Path(tmp) / 'state.db'}"
         store_day(url, actions)
-        runs = []
-        for _ in range(repeats):
-            out = subprocess.run(
-                [sys.executable, "-m", "benchmarks.stored_day", "--child", url],
-                check=True, capture_output=True, text=True,
-                cwd=Path(__file__).resolve().parent.parent,
-            )  # fmt: skip
-            runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+        runs = fresh_runs("benchmarks.stored_day", ["--child", url], repeats)
     k = f"{round(runs[0]['actions'] / 1000)}k"
     return {
         f"stored_day_{k}_actions_read_s": Figure.of([r["seconds"] for r in runs], "s"),

@@ -20,12 +20,11 @@ import json
 import os
 import pstats
 import resource
-import subprocess
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
+from benchmarks.fresh import fresh_runs
 from benchmarks.stats import Figure
 
 METHOD = (
@@ -121,17 +120,11 @@ def child(actions: int, base: int, profile: bool = False) -> dict[str, Any]:
 
 def bench_transform_scale(actions: int, base: int = 20_000, repeats: int = 3) -> dict[str, Any]:
     """Repeat ``child`` in fresh processes; figures with median and spread."""
-    runs = []
-    for _ in range(repeats):
-        out = subprocess.run(
-            [sys.executable, "-m", "benchmarks.transform_scale", "--child",
-             "--actions", str(actions), "--base", str(base)],
-            check=True,
-            capture_output=True,
-            text=True,
-            cwd=Path(__file__).resolve().parent.parent,
-        )  # fmt: skip
-        runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    runs = fresh_runs(
+        "benchmarks.transform_scale",
+        ["--child", "--actions", str(actions), "--base", str(base)],
+        repeats,
+    )
     k = f"{round(runs[0]['actions'] / 1000)}k"
     return {
         f"transform_{k}_actions_s": Figure.of([r["seconds"] for r in runs], "s"),

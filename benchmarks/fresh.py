@@ -1,0 +1,28 @@
+"""Run a benchmark's measured part in fresh processes, so no repeat inherits another's
+caches, imports or peak memory."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def fresh_runs(module: str, args: list[str], repeats: int) -> list[dict[str, Any]]:
+    """``python -m module *args`` ``repeats`` times; each prints its figures as JSON on its
+    last line of output."""
+    runs = []
+    for _ in range(repeats):
+        out = subprocess.run(
+            [sys.executable, "-m", module, *args],
+            check=True,
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+        )
+        runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    return runs
