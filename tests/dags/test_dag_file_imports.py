@@ -146,3 +146,12 @@ def test_operators_docs_show_the_preload_airflow_is_given() -> None:
     assert (
         f"mp_forkserver_preload = {settings['AIRFLOW__SCHEDULER__MP_FORKSERVER_PRELOAD']}\n" in docs
     )
+
+
+def test_a_task_says_whether_its_code_was_preloaded() -> None:
+    """Imported by the process itself: not preloaded; by the process it was forked from:
+    preloaded (what the task log shows operators)."""
+    from dibs_fortnox.preload import NOT_PRELOADED, PRELOADED, how_loaded
+
+    assert how_loaded(os.getpid()) == NOT_PRELOADED
+    assert how_loaded(os.getppid()) == PRELOADED

@@ -17,6 +17,7 @@ import pytest
 
 from dibs_fortnox.demo.fleet import last_closed_day, start_fleet, write_tenants
 from dibs_fortnox.demo.stack import AirflowStack, stack_env
+from dibs_fortnox.preload import NOT_PRELOADED, PRELOADED
 from dibs_fortnox.tenants import load_tenants
 
 pytestmark = pytest.mark.airflow
@@ -70,6 +71,9 @@ def test_a_big_backfill_leaves_the_other_tenant_its_share(tmp_path: Path) -> Non
                 "SELECT dag_id, end_date FROM dag_run WHERE dag_id IN (:a, :b)", a=BIG, b=SMALL
             )
     assert stack.survivors() == [], "a worker outlived the stack it belonged to"
+    logs = [p.read_text(errors="replace") for p in (tmp_path / "airflow" / "logs").rglob("*.log")]
+    assert sum(PRELOADED in text for text in logs) >= 4 * (BIG_DAYS + 1)
+    assert not any(NOT_PRELOADED in text for text in logs)
     assert small[small_day].state == "success"
     assert {run.state for run in big.values()} == {"success"}
     spans = [(r.task_id, _moment(r.start_date), _moment(r.end_date)) for r in tasks]

@@ -20,11 +20,13 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+import yaml
 from tests.databases import postgres_database
 
 from dibs_fortnox.demo.environment import Sandbox, airflow_env, start_sandbox
 from dibs_fortnox.demo.stack import COMPONENTS, AirflowStack, free_port
 from dibs_fortnox.ledger import Ledger
+from dibs_fortnox.preload import NOT_PRELOADED, PRELOADED
 from dibs_fortnox.sandbox.scenario_expected import ScenarioAccounts, expected_trial_balance, nonzero
 from dibs_fortnox.schedule import TIMEZONE
 from dibs_fortnox.tenants import load_tenants
@@ -32,6 +34,7 @@ from dibs_fortnox.tenants import load_tenants
 pytestmark = pytest.mark.airflow
 
 REDIS_URL_ENV = "DIBS_FORTNOX_TEST_REDIS_URL"
+REPO = Path(__file__).resolve().parents[2]
 DAG_ID = "dibs_fortnox__topo"
 WAIT_S = 600
 
@@ -47,6 +50,12 @@ tenants:
     accounts: {{sales_se: 3001, sales_eu: 3106, sales_non_eu: 3105,
                receivable: 1516, bank: 1930, fees: 6040}}
 """
+
+
+def compose_setting(name: str) -> str:
+    """A setting of docker-compose.yaml's Airflow services, so this runs what compose runs."""
+    compose = yaml.safe_load((REPO / "docker-compose.yaml").read_text(encoding="utf-8"))
+    return str(compose["x-airflow"]["environment"][name])
 
 
 @dataclass
@@ -119,6 +128,9 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
                 "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
                 "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": meta_url,
                 "AIRFLOW__CELERY__BROKER_URL": os.environ[REDIS_URL_ENV],
+                "AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS": compose_setting(
+                    "AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS"
+                ),
                 "AIRFLOW__CELERY__RESULT_BACKEND": "db+"
                 + pg.set(drivername="postgresql").render_as_string(hide_password=False),
                 "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{api_port}/execution/",
@@ -169,3 +181,13 @@ def test_state_went_to_postgres(deployment: Deployment) -> None:
     finally:
         ledger.close()
     assert {"invoice", "invoice_payment", "voucher", "customer"} <= kinds
+
+
+def test_the_workers_preload_the_task_code(deployment: Deployment) -> None:
+    """Compose's Celery settings import the task code in each worker before it forks its
+    pool (dibs_fortnox.celery_config): no task imports pandas and the pipeline itself."""
+    folder = deployment.logs.parent / "airflow" / "logs"
+    texts = [p.read_text(errors="replace") for p in folder.glob(f"dag_id={DAG_ID}/*/*/*.log")]
+    # Two booked days, four steps each (a task still starting may not have logged yet).
+    assert sum(PRELOADED in text for text in texts) >= 8, f"{len(texts)} task logs"
+    assert not any(NOT_PRELOADED in text for text in texts)

@@ -10,6 +10,7 @@ account or a held payout).
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -29,6 +30,7 @@ from dibs_fortnox.pipeline.context import StepContext, db_url, fortnox_window
 from dibs_fortnox.pipeline.dry_run import dry_run_wanted
 from dibs_fortnox.pipeline.failures import failure_text
 from dibs_fortnox.pipeline.steps import execute
+from dibs_fortnox.preload import how_loaded
 from dibs_fortnox.schedule import booking_day
 from dibs_fortnox.tenants import load_tenants
 
@@ -39,6 +41,8 @@ PAYMENT_CACHE_AGE = timedelta(hours=1)
 RESCHEDULE_AFTER = timedelta(seconds=10)
 # How often a day of a tenant not yet onboarded asks again whether it may book.
 GATE_RECHECK = timedelta(seconds=30)
+# The process that imported this module: the task's own, or the worker it was forked from.
+IMPORTED_IN_PID = os.getpid()
 
 
 def context_for(tenant_id: str, context: Mapping[str, Any]) -> StepContext:
@@ -90,6 +94,7 @@ def run_step(step: str, tenant_id: str, context: Mapping[str, Any]) -> dict[str,
     task at once without retries, with the fix in the message; transient ones are left to
     Airflow's retries.
     """
+    log.info("%s for tenant %s: %s", step, tenant_id, how_loaded(IMPORTED_IN_PID))
     try:
         ctx = context_for(tenant_id, context)
     except DibsFortnoxError as exc:
