@@ -85,6 +85,17 @@ def _signal_group(pgid: int, signum: int) -> None:
         pass
 
 
+def _kill_group(pgid: int, timeout_s: float = 10.0) -> None:
+    """SIGKILL a process group until none of it is left: a signalled process takes a moment
+    to die (longer in uninterruptible I/O on a busy machine), and one may have forked."""
+    end = time.monotonic() + timeout_s
+    while True:
+        _signal_group(pgid, signal.SIGKILL)
+        if not group_members(pgid) or time.monotonic() > end:
+            return
+        time.sleep(0.05)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -178,7 +189,7 @@ class AirflowStack:
         for proc in chosen.values():
             while group_members(proc.pid) and time.monotonic() < deadline:
                 time.sleep(0.1)
-            _signal_group(proc.pid, signal.SIGKILL)
+            _kill_group(proc.pid)
             proc.wait()
         for name in chosen:
             del self.procs[name]
