@@ -195,9 +195,21 @@ class AirflowStack:
             del self.procs[name]
 
     def survivors(self) -> list[int]:
-        """Processes still alive in the groups of components started so far (want: none
-        once stopped)."""
-        return sorted(pid for pgid in self._groups for pid in group_members(pgid))
+        """Processes of this stack still alive (want: none once stopped).
+
+        Those in the process group of a component started so far that carry this stack's
+        ``AIRFLOW_HOME``: once a group's leader is gone its number can be reused by a new
+        group (Linux counts pids up to 32,768 by default), perhaps another test's.
+        """
+        home = self.env["AIRFLOW_HOME"]
+        found = []
+        for pid in {pid for pgid in self._groups for pid in group_members(pgid)}:
+            try:
+                if psutil.Process(pid).environ().get("AIRFLOW_HOME") == home:
+                    found.append(pid)
+            except psutil.Error:  # gone meanwhile
+                continue
+        return sorted(found)
 
     @property
     def on_sqlite(self) -> bool:
