@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from dibs_fortnox import money
 from dibs_fortnox.ledger import Ledger
 
 T = "acme"
@@ -115,3 +116,16 @@ def test_get_raws_reads_many_ids_in_batches_and_leaves_out_the_missing(ledger: L
     assert set(found) == set(ids)
     assert all(found[i].payload == {**PAYMENT, "paymentId": i, "n": n} for n, i in enumerate(ids))
     assert ledger.get_raws(T, "payment", []) == {}
+
+
+def test_get_raw_texts_gives_the_stored_json_text_with_exact_numbers(ledger: Ledger) -> None:
+    ids = [f"pay_{n}" for n in range(640)]  # more than one batch of the query
+    for nets_id in ids:
+        ledger.save_raw(T, "payment", nets_id, DAY, {**PAYMENT, "paymentId": nets_id})
+    ledger.save_raw("other", "payment", "pay_7", DAY, {"paymentId": "pay_7", "theirs": True})
+    texts = ledger.get_raw_texts(T, "payment", [*ids, "never_fetched"])
+    assert set(texts) == set(ids)
+    assert all(isinstance(t, str) for t in texts.values())
+    assert money.loads(texts["pay_7"]) == {**PAYMENT, "paymentId": "pay_7"}
+    assert '"exchangeRate": 11.0512' in texts["pay_7"].replace(":11", ": 11")
+    assert ledger.get_raw_texts(T, "payment", []) == {}

@@ -35,8 +35,9 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 from itertools import chain
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from types import MappingProxyType
 from typing import Any
 
@@ -45,6 +46,17 @@ import pandas as pd
 
 from dibs_fortnox.booking.countries import first_country
 from dibs_fortnox.booking.parse import ParseError, parse_payment, parse_payout
+from dibs_fortnox.booking.wire import (
+    CHARGE_FIELDS,
+    LINE_FIELDS,
+    REFUND_FIELDS,
+    StoredPayments,
+    WireAddress,
+    WireCompany,
+    WireConsumer,
+    WireOrder,
+    WirePayment,
+)
 from dibs_fortnox.model import ActionKind, Payment, Payout
 
 # What ``parse.parse_timestamp`` reads without help: an offset, at most 7 fractional
@@ -193,23 +205,15 @@ def _inner(data: Mapping[str, Any]) -> Mapping[str, Any]:
     return wrapped if isinstance(wrapped, Mapping) else data
 
 
-_CHARGE_FIELDS = ("chargeId", "amount", "surchargeAmount", "created", "orderItems")
-_REFUND_FIELDS = ("refundId", "amount", "surchargeAmount", "lastUpdated", "orderItems", "state")
-_LINE_FIELDS = (
-    "reference", "name", "quantity", "unit", "unitPrice", "taxRate", "taxAmount",
-    "grossTotalAmount", "netTotalAmount",
-)  # fmt: skip
-
-
-def _fields(records: list[Any], keys: tuple[str, ...]) -> list[list[Any]]:
+def _fields(records: list[Any], keys: tuple[str, ...], shape: _Shape) -> list[list[Any]]:
     """One list per key of the records' values (None where missing), read in one pass."""
     if not records:
         return [[] for _ in keys]
-    # One pass over the dicts (each visited once: they lie scattered in memory), then one
-    # per key over the fresh tuples.
+    # One pass over the records (each visited once: they lie scattered in memory), then
+    # one per key over the fresh tuples.
     try:
-        rows = list(map(itemgetter(*keys), records))
-    except KeyError:  # some record lacks a key
+        rows = list(map(shape.getter(*keys), records))
+    except KeyError:  # some dict lacks a key
         rows = [tuple(map(r.get, keys)) for r in records]
     return [list(map(itemgetter(j), rows)) for j in range(len(keys))]
 
@@ -227,12 +231,13 @@ def _by_value(values: list[Any], rule: Callable[[Any], Any]) -> list[Any]:
     return list(map(outcome.__getitem__, values))
 
 
-def _payment_fields(p: Mapping[str, Any]) -> tuple[Any, ...]:
-    """The fields of one payment object that booking reads, all in one visit.
+def _payment_fields(data: Mapping[str, Any]) -> tuple[Any, ...]:
+    """The fields of one payment dict that booking reads, all in one visit.
 
     One visit per payment, not one pass per field: the dicts lie scattered in memory,
     and a pass per nested field measured slower than this function's calls.
     """
+    p = _inner(data)
     order = p.get("orderDetails") or _EMPTY
     consumer = p.get("consumer") or _EMPTY
     company = consumer.get("company") or _EMPTY
@@ -251,6 +256,43 @@ def _payment_fields(p: Mapping[str, Any]) -> tuple[Any, ...]:
     )
 
 
+_NO_ORDER, _NO_CONSUMER = WireOrder(), WireConsumer()
+_NO_COMPANY, _NO_ADDRESS = WireCompany(), WireAddress()
+
+
+def _wire_payment_fields(data: WirePayment) -> tuple[Any, ...]:
+    """``_payment_fields`` of a payment decoded into ``wire`` structs."""
+    p = data.payment or data
+    order = p.orderDetails or _NO_ORDER
+    consumer = p.consumer or _NO_CONSUMER
+    company = consumer.company or _NO_COMPANY
+    return (
+        p.paymentId,
+        order.currency,
+        order.reference,
+        (
+            (consumer.shippingAddress or _NO_ADDRESS).country,
+            (consumer.billingAddress or _NO_ADDRESS).country,
+        ),
+        company.name,
+        company.registrationNumber,
+        p.charges or [],
+        p.refunds or [],
+    )
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """How to read one kind of record: a dict by key, a ``wire`` struct by attribute."""
+
+    payment_fields: Callable[[Any], tuple[Any, ...]]
+    getter: Callable[..., Callable[[Any], Any]]
+
+
+_DICTS = _Shape(_payment_fields, itemgetter)
+_STRUCTS = _Shape(_wire_payment_fields, attrgetter)
+
+
 def _blank_none(values: list[Any]) -> list[str | None]:
     """Text with blanks as None, stripped (as ``parse`` reads company fields)."""
 
@@ -263,7 +305,7 @@ def _blank_none(values: list[Any]) -> list[str | None]:
 
 
 def _read_plain_payments(
-    keys: list[str], raws: list[Mapping[str, Any]]
+    keys: list[str], raws: list[Any], shape: _Shape
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, np.ndarray]:
     """Read payments column by column; the mask marks those to read record by record.
 
@@ -271,11 +313,10 @@ def _read_plain_payments(
         _Irregular: a record is not shaped like a payment at all (not a dict, say).
     """
     try:
-        inner = [_inner(r) for r in raws]
-        n = len(inner)
+        n = len(raws)
         bad = np.zeros(n, bool)
         (payment_ids, currencies, order_refs, countries, names, numbers, charges, refunds) = (
-            (list(column) for column in zip(*map(_payment_fields, inner), strict=True))
+            (list(column) for column in zip(*map(shape.payment_fields, raws), strict=True))
             if n
             else ([] for _ in range(8))
         )
@@ -289,8 +330,8 @@ def _read_plain_payments(
         owner = np.concatenate(
             [np.repeat(np.arange(n), n_charges), np.repeat(np.arange(n), n_refunds)]
         )
-        charge_cols = _fields(charges, _CHARGE_FIELDS)
-        refund_cols = _fields(refunds, _REFUND_FIELDS)
+        charge_cols = _fields(charges, CHARGE_FIELDS, shape)
+        refund_cols = _fields(refunds, REFUND_FIELDS, shape)
         m = len(charges) + len(refunds)
         source_bad = np.zeros(m, bool)
         is_refund = np.arange(m) >= len(charges)
@@ -303,7 +344,7 @@ def _read_plain_payments(
         del charges, refunds, charge_cols, refund_cols
         line_bad = np.zeros(len(items), bool)
         (reference, name, quantity, unit, unit_price, rate, tax, gross, net) = _fields(
-            items, _LINE_FIELDS
+            items, LINE_FIELDS, shape
         )
         del items
         quantities = _quantities(quantity, line_bad)
@@ -444,7 +485,7 @@ def _utc_ns(values: pd.Series) -> np.ndarray:
 
 
 def _split_plain(
-    keys: list[Any], raws: list[Mapping[str, Any]], reader: Callable[..., Any]
+    keys: list[Any], raws: list[Any], reader: Callable[..., Any]
 ) -> tuple[Any, np.ndarray]:
     """Run ``reader`` on the whole batch; if its shape surprises, find the odd records.
 
@@ -476,18 +517,36 @@ def _mark_odd(
 
 
 def read_payments(payments: Mapping[str, Mapping[str, Any]]) -> PaymentColumns:
-    """Read every payment into frames; irregular ones through ``booking.parse``."""
-    keys = list(payments)
-    raws = list(payments.values())
-    (frames, odd) = _split_plain(keys, raws, _read_plain_payments)
-    plain_keys = [k for k, o in zip(keys, odd, strict=True) if not o]
-    plain_raws = [r for r, o in zip(raws, odd, strict=True) if not o]
-    pay, src, lines, bad = frames
-    irregular_keys = [k for k, b in zip(plain_keys, bad, strict=True) if b]
-    irregular_keys += [k for k, o in zip(keys, odd, strict=True) if o]
-    if bad.any():
-        pay, src, lines = _drop_payments(pay, src, lines, bad)
-    del plain_raws
+    """Read every payment into frames; irregular ones through ``booking.parse``.
+
+    ``StoredPayments`` are read from their typed structs where they have them
+    (``booking.wire``), the rest as dicts; the frames list the typed ones first.
+    """
+    typed = payments.typed if isinstance(payments, StoredPayments) else {}
+    loose = [k for k in payments if k not in typed]
+    groups = [
+        (keys, raws, shape)
+        for keys, raws, shape in (
+            (list(typed), list(typed.values()), _STRUCTS),
+            (loose, [payments[k] for k in loose], _DICTS),
+        )
+        if keys
+    ] or [([], [], _DICTS)]
+    irregular_keys: list[str] = []
+    read: list[tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]] = []
+    for keys, raws, shape in groups:
+        frames, odd = _split_plain(keys, raws, partial(_read_plain_payments, shape=shape))
+        pay, src, lines, bad = frames
+        plain_keys = [k for k, o in zip(keys, odd, strict=True) if not o]
+        irregular_keys += [k for k, b in zip(plain_keys, bad, strict=True) if b]
+        irregular_keys += [k for k, o in zip(keys, odd, strict=True) if o]
+        if bad.any():
+            pay, src, lines = _drop_payments(pay, src, lines, bad)
+        read.append((pay, src, lines))
+    del groups
+    pay, src, lines = read[0]
+    for more in read[1:]:
+        pay, src, lines = _append(pay, src, lines, *more)
     unreadable: dict[str, ParseError] = {}
     parsed: list[Payment] = []
     parsed_keys: list[str] = []
@@ -544,7 +603,9 @@ def _read_plain_actions(
         actions, counts = _flat([r.get("paymentActions") or [] for r in raws])
         bad_action = np.zeros(len(actions), bool)
         (action_ids, payment_ids, kind_texts, stamps, amounts, fees, vats) = _fields(
-            actions, ("id", "paymentId", "paymentAction", "timestamp", "amount", "fee", "vatAmount")
+            actions,
+            ("id", "paymentId", "paymentAction", "timestamp", "amount", "fee", "vatAmount"),
+            _DICTS,
         )
         del actions
         kind_of = {v: _KINDS.get(str(v or "").strip().casefold()) for v in set(kind_texts)}

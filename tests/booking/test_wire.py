@@ -1,0 +1,142 @@
+"""Payments read from stored JSON text book exactly as the dicts of the same text.
+
+``booking.wire`` decodes a stored payment straight into typed structs when it fits them
+and keeps it as a dict when it does not; ``columns`` reads the structs by attribute. On
+generated days and on every fault case of the bulk/reference comparison (and a few that
+only text can carry), the transform of ``StoredPayments`` must equal the transform of the
+dicts ``money.loads`` makes of the same texts: frames, held payouts, errors, warnings.
+"""
+
+from __future__ import annotations
+
+import random
+from decimal import Decimal
+from typing import Any
+
+import pandas as pd
+import pytest
+from tests.booking.test_bulk_equals_reference import FAULTS, SETTINGS, _actions, _day, _source
+
+from dibs_fortnox import money
+from dibs_fortnox.booking.columns import read_payments
+from dibs_fortnox.booking.transform import TransformResult, transform
+from dibs_fortnox.booking.wire import StoredPayments, WirePayment, decode_payment
+
+
+def _assert_equal(a: TransformResult, b: TransformResult) -> None:
+    for name in ("invoices", "payments", "vouchers"):
+        pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name))
+    assert a.held == b.held
+    assert a.errors == b.errors
+    assert a.warnings == b.warnings
+    assert list(a.payouts) == list(b.payouts)
+
+
+def assert_stored_books_as_dicts(
+    payouts: list[dict[str, Any]], texts: dict[str, str], booked: frozenset[str] = frozenset()
+) -> StoredPayments:
+    stored = StoredPayments(texts)
+    dicts = {key: money.loads(text) for key, text in texts.items()}
+    _assert_equal(
+        transform(payouts, stored, SETTINGS, booked), transform(payouts, dicts, SETTINGS, booked)
+    )
+    return stored
+
+
+def _exact(value: Any) -> Any:
+    """A float as the Decimal of its JSON text (money.dumps refuses floats)."""
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    if isinstance(value, dict):
+        return {k: _exact(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_exact(v) for v in value]
+    return value
+
+
+def _texts(payments: dict[str, Any]) -> dict[str, str]:
+    return {key: money.dumps(_exact(payment)) for key, payment in payments.items()}
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_generated_days_book_alike_from_text(seed):
+    payouts, payments = _day(seed)
+    stored = assert_stored_books_as_dicts(payouts, _texts(payments))
+    assert len(stored.typed) == len(payments)  # every clean payment took the typed path
+
+
+@pytest.mark.parametrize("fault", sorted(FAULTS))
+def test_faults_book_alike_from_text(fault):
+    rng = random.Random(fault)
+    payouts, payments = _day(7, days=3, per_day=15)
+    FAULTS[fault](payouts, payments, rng)
+    assert_stored_books_as_dicts(payouts, _texts(payments))
+
+
+def test_earlier_bookings_are_respected_alike_from_text():
+    payouts, payments = _day(11, days=4, per_day=20)
+    charges = [c["chargeId"] for p in payments.values() for c in p.get("charges") or []]
+    booked = frozenset(random.Random(11).sample(charges, 5))
+    assert_stored_books_as_dicts(payouts, _texts(payments), booked)
+
+
+def _replace_in_text(texts: dict[str, str], key: str, old: str, new: str) -> None:
+    assert old in texts[key]
+    texts[key] = texts[key].replace(old, new, 1)
+
+
+# Texts the typed path refuses (kept as dicts) or reads and finds irregular.
+TEXT_FAULTS = {
+    "amount beyond 64 bits": lambda po, pa, r: _source(pa, r).update(amount=2**70),
+    "charges as an object": lambda po, pa, r: pa[_actions(po, r)["paymentId"]].update(charges={}),
+    "payment wrapper not an object": lambda po, pa, r: pa[_actions(po, r)["paymentId"]].update(
+        payment="none"
+    ),
+    "order items null": lambda po, pa, r: _source(pa, r).update(orderItems=None),
+    "country as number": lambda po, pa, r: (
+        r.choice(list(pa.values())).setdefault("consumer", {}).update(
+            billingAddress={"country": 752}
+        )
+    ),
+}
+
+
+@pytest.mark.parametrize("fault", sorted(TEXT_FAULTS))
+def test_text_faults_book_alike(fault):
+    rng = random.Random(fault)
+    payouts, payments = _day(5, days=3, per_day=15)
+    TEXT_FAULTS[fault](payouts, payments, rng)
+    assert_stored_books_as_dicts(payouts, _texts(payments))
+
+
+def test_text_only_the_standard_library_reads_is_kept_as_a_dict():
+    payouts, payments = _day(3, days=2, per_day=10)
+    texts = _texts(payments)
+    key = _actions(payouts, random.Random(3))["paymentId"]
+    # A lone surrogate escape: msgspec refuses it, money.loads falls back to json.loads.
+    _replace_in_text(texts, key, '"reference": "', '"reference": "\\ud800')
+    stored = assert_stored_books_as_dicts(payouts, texts)
+    assert key not in stored.typed and len(stored.typed) == len(texts) - 1
+    assert stored[key]["orderDetails"]["reference"].startswith("\ud800")
+
+
+def test_the_structs_refuse_what_the_lenient_path_must_judge():
+    assert decode_payment('{"paymentId": "p", "charges": [{"amount": 1.5}]}') is None
+    assert decode_payment('{"paymentId": "p", "charges": [{"amount": "100"}]}') is None
+    assert decode_payment('{"paymentId": "p", "charges": [{"amount": true}]}') is None
+    assert decode_payment('{"paymentId": 7}') is None
+    assert decode_payment("[]") is None
+    fitting = decode_payment('{"payment": {"paymentId": "p", "x": [1.5]}, "y": {}}')
+    assert isinstance(fitting, WirePayment) and fitting.inner.paymentId == "p"
+
+
+def test_a_wrapped_payment_is_read_by_attribute_not_one_by_one():
+    # A payment the column reader cannot take goes to booking.parse and its rows come
+    # last; a wrapped one must keep its place (the wrapper is unwrapped on the fast path).
+    payouts, payments = _day(2, days=2, per_day=10)
+    texts = _texts(payments)
+    first = next(iter(texts))
+    texts[first] = '{"payment": ' + texts[first] + "}"
+    columns = read_payments(StoredPayments(texts))
+    assert list(columns.payments["key"]) == list(texts)
+    assert columns.payments["payment_id"].iloc[0] == first
