@@ -30,7 +30,9 @@ DAY = date(2026, 12, 1)
 METHOD = (
     "pipeline.plan.raw_inputs of one payout day stored in a fresh SQLite state database "
     "(transform_scale.build_day: {actions:,} payment actions, their payments, saved with "
-    "Ledger.save_raw); each repeat in a fresh process, wall time of raw_inputs alone."
+    "Ledger.save_raw); each repeat in a fresh process, wall time of raw_inputs alone "
+    "(read as JSON text; the payout decoded into dicts, the payments into booking.wire "
+    "structs)."
 )
 
 

@@ -4,10 +4,14 @@ Generating a million payments with the scenario generator takes minutes, so the 
 built from one generated day of ``base`` payments, copied until it has the wanted number
 of payment actions: each copy gets fresh payment, charge, refund and action ids, its own
 dicts (order lines included), and the payout's header sums grow with it, so the copies
-are as independent as real payments and the payout still reconciles. Only the transform
-is timed, in a child process per repeat (so peak memory is that run's alone): the
-child builds the day, records its resident size, runs ``transform`` and reports wall and
-CPU time and the growth of its peak resident size (``ru_maxrss``) over that baseline.
+are as independent as real payments and the payout still reconciles.
+
+The transform is fed what the pipeline feeds it (``pipeline.plan.raw_inputs``): the
+day is written out as the JSON texts the state database keeps, then decoded as the
+pipeline decodes them (payments into ``booking.wire`` structs, the payout into a dict).
+The decode and the transform are timed apart, in a child process per repeat (so peak
+memory is that run's alone), with the growth of peak resident size (``ru_maxrss``) over
+the size before the decode.
 
 Run alone: ``.venv/bin/python -m benchmarks.transform_scale --actions 1000000``.
 """
@@ -30,10 +34,12 @@ from benchmarks.stats import Figure
 METHOD = (
     "booking.transform of one payout day built from a generated day of {base:,} payments "
     "(ScenarioConfig(seed=2, days=1, payout_delay_days=0)) copied with fresh ids up to "
-    "{actions:,} payment actions; each repeat in a fresh child process that builds the day, "
-    "then times transform() alone (wall and CPU) and the growth of peak RSS (ru_maxrss) "
-    "over the RSS before the call. Rows/s = invoice rows out per wall second. The frames "
-    "only: result.bookings() (typed documents) is not part of it."
+    "{actions:,} payment actions, written as stored JSON texts (money.dumps) and decoded "
+    "as pipeline.plan.raw_inputs does (payments: booking.wire.StoredPayments; the payout: "
+    "money.loads); each repeat in a fresh child process; decode and transform() timed "
+    "apart (wall and CPU), peak RSS growth (ru_maxrss) over the RSS before the decode. "
+    "Rows/s = invoice rows out per wall second of transform(). The frames only: "
+    "result.bookings() (typed documents) is not part of it."
 )
 
 
@@ -88,13 +94,24 @@ def _rss_mb() -> float:
 
 
 def child(actions: int, base: int, profile: bool = False) -> dict[str, Any]:
-    """One measured run (in this process): build the day, then time the transform."""
+    """One measured run (in this process): build and store the day, decode, transform."""
+    from dibs_fortnox import money
+    from dibs_fortnox.booking.gc_pause import collector_paused
     from dibs_fortnox.booking.settings import BookingAccounts, BookingSettings
     from dibs_fortnox.booking.transform import transform
+    from dibs_fortnox.booking.wire import StoredPayments
 
-    payouts, payments = build_day(actions, base)
+    built_payouts, built_payments = build_day(actions, base)
+    payout_texts = [money.dumps(p) for p in built_payouts]
+    payment_texts = {key: money.dumps(p) for key, p in built_payments.items()}
+    del built_payouts, built_payments
     settings = BookingSettings("bench", BookingAccounts(3001, 3106, 3105, 1516, 1930, 6040))
     before = _rss_mb()
+    started = time.perf_counter()
+    with collector_paused():
+        payouts = [money.loads(text) for text in payout_texts]
+    payments = StoredPayments(payment_texts)
+    decode_seconds = time.perf_counter() - started
     profiler = cProfile.Profile(time.process_time) if profile else None
     started, cpu = time.perf_counter(), time.process_time()
     if profiler:
@@ -111,6 +128,9 @@ def child(actions: int, base: int, profile: bool = False) -> dict[str, Any]:
         "actions": len(payouts[0]["paymentActions"]),
         "invoice_rows": len(result.invoices),
         "documents": len(result.payments),
+        "typed_payments": len(payments.typed),
+        "payments": len(payments),
+        "decode_seconds": decode_seconds,
         "seconds": seconds,
         "cpu_seconds": cpu_seconds,
         "input_rss_mb": before,
@@ -128,6 +148,10 @@ def bench_transform_scale(actions: int, base: int = 20_000, repeats: int = 3) ->
     k = f"{round(runs[0]['actions'] / 1000)}k"
     return {
         f"transform_{k}_actions_s": Figure.of([r["seconds"] for r in runs], "s"),
+        f"transform_{k}_decode_s": Figure.of([r["decode_seconds"] for r in runs], "s"),
+        f"transform_{k}_stored_text_to_frames_s": Figure.of(
+            [r["decode_seconds"] + r["seconds"] for r in runs], "s"
+        ),
         f"transform_{k}_actions_cpu_s": Figure.of([r["cpu_seconds"] for r in runs], "s"),
         f"transform_{k}_rows_per_s": Figure.of(
             [r["invoice_rows"] / r["seconds"] for r in runs], "rows/s", 0

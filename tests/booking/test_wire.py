@@ -18,9 +18,22 @@ import pytest
 from tests.booking.test_bulk_equals_reference import FAULTS, SETTINGS, _actions, _day, _source
 
 from dibs_fortnox import money
+from dibs_fortnox.booking import columns
 from dibs_fortnox.booking.columns import read_payments
 from dibs_fortnox.booking.transform import TransformResult, transform
-from dibs_fortnox.booking.wire import StoredPayments, WirePayment, decode_payment
+from dibs_fortnox.booking.wire import (
+    CHARGE_TEXT,
+    LINE_MONEY,
+    LINE_TEXT,
+    REFUND_TEXT,
+    SOURCE_MONEY,
+    StoredPayments,
+    WireCharge,
+    WireLine,
+    WirePayment,
+    WireRefund,
+    decode_payment,
+)
 
 
 def _assert_equal(a: TransformResult, b: TransformResult) -> None:
@@ -94,9 +107,9 @@ TEXT_FAULTS = {
     ),
     "order items null": lambda po, pa, r: _source(pa, r).update(orderItems=None),
     "country as number": lambda po, pa, r: (
-        r.choice(list(pa.values())).setdefault("consumer", {}).update(
-            billingAddress={"country": 752}
-        )
+        r.choice(list(pa.values()))
+        .setdefault("consumer", {})
+        .update(billingAddress={"country": 752})
     ),
 }
 
@@ -140,3 +153,31 @@ def test_a_wrapped_payment_is_read_by_attribute_not_one_by_one():
     columns = read_payments(StoredPayments(texts))
     assert list(columns.payments["key"]) == list(texts)
     assert columns.payments["payment_id"].iloc[0] == first
+
+
+def test_the_column_reader_asks_the_structs_for_their_own_fields():
+    assert set(CHARGE_TEXT + SOURCE_MONEY) == set(WireCharge.__struct_fields__)
+    assert set(REFUND_TEXT + SOURCE_MONEY) == set(WireRefund.__struct_fields__)
+    assert set(LINE_TEXT + LINE_MONEY) == set(WireLine.__struct_fields__)
+
+
+def test_a_clean_stored_day_is_read_without_the_one_by_one_parser(monkeypatch):
+    payouts, payments = _day(4, days=2, per_day=10)
+    texts = _texts(payments)
+    expected = read_payments({key: money.loads(text) for key, text in texts.items()})
+
+    def refuse(data: Any) -> None:
+        raise AssertionError(f"read one by one: {data.get('paymentId')}")
+
+    monkeypatch.setattr(columns, "parse_payment", refuse)
+    got = read_payments(StoredPayments(texts))
+    for name in ("payments", "sources", "lines"):
+        pd.testing.assert_frame_equal(getattr(got, name), getattr(expected, name))
+
+
+def test_a_missing_amount_reads_as_zero_on_both_paths():
+    payouts, payments = _day(6, days=2, per_day=10)
+    source = _source(payments, random.Random(6))
+    del source["surchargeAmount"]
+    source["orderItems"][0]["taxRate"] = None
+    assert_stored_books_as_dicts(payouts, _texts(payments))

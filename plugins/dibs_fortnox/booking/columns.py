@@ -47,9 +47,11 @@ import pandas as pd
 from dibs_fortnox.booking.countries import first_country
 from dibs_fortnox.booking.parse import ParseError, parse_payment, parse_payout
 from dibs_fortnox.booking.wire import (
-    CHARGE_FIELDS,
-    LINE_FIELDS,
-    REFUND_FIELDS,
+    CHARGE_TEXT,
+    LINE_MONEY,
+    LINE_TEXT,
+    REFUND_TEXT,
+    SOURCE_MONEY,
     StoredPayments,
     WireAddress,
     WireCompany,
@@ -205,17 +207,42 @@ def _inner(data: Mapping[str, Any]) -> Mapping[str, Any]:
     return wrapped if isinstance(wrapped, Mapping) else data
 
 
-def _fields(records: list[Any], keys: tuple[str, ...], shape: _Shape) -> list[list[Any]]:
-    """One list per key of the records' values (None where missing), read in one pass."""
+def _dict_fields(records: list[Any], keys: tuple[str, ...]) -> list[list[Any]]:
+    """One list per key of the dicts' values (None where missing), read in one pass."""
     if not records:
         return [[] for _ in keys]
-    # One pass over the records (each visited once: they lie scattered in memory), then
-    # one per key over the fresh tuples.
+    # One pass over the dicts (each visited once: they lie scattered in memory), then one
+    # per key over the fresh tuples.
     try:
-        rows = list(map(shape.getter(*keys), records))
+        rows = list(map(itemgetter(*keys), records))
     except KeyError:  # some dict lacks a key
         rows = [tuple(map(r.get, keys)) for r in records]
     return [list(map(itemgetter(j), rows)) for j in range(len(keys))]
+
+
+def _dict_money(records: list[Any], keys: tuple[str, ...], bad: np.ndarray) -> list[np.ndarray]:
+    return [_money(values, bad) for values in _dict_fields(records, keys)]
+
+
+def _struct_fields(records: list[Any], keys: tuple[str, ...]) -> list[list[Any]]:
+    """One list per attribute: a struct is small, so a pass per key beats making tuples."""
+    return [list(map(attrgetter(key), records)) for key in keys]
+
+
+def _struct_money(records: list[Any], keys: tuple[str, ...], bad: np.ndarray) -> list[np.ndarray]:
+    """``_money`` of each attribute; the structs hold only int or None there, so the usual
+    day (no None) is read in one pass straight into int64."""
+    n = len(records)
+    try:
+        flat = (
+            chain.from_iterable(map(attrgetter(*keys), records))
+            if len(keys) > 1
+            else (map(attrgetter(keys[0]), records))
+        )
+        table = np.fromiter(flat, np.int64, n * len(keys)).reshape(n, len(keys))
+    except TypeError:  # a None among them: the general rule
+        return [_money(values, bad) for values in _struct_fields(records, keys)]
+    return [np.ascontiguousarray(table[:, j]) for j in range(len(keys))]
 
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
@@ -286,11 +313,12 @@ class _Shape:
     """How to read one kind of record: a dict by key, a ``wire`` struct by attribute."""
 
     payment_fields: Callable[[Any], tuple[Any, ...]]
-    getter: Callable[..., Callable[[Any], Any]]
+    fields: Callable[[list[Any], tuple[str, ...]], list[list[Any]]]
+    money: Callable[[list[Any], tuple[str, ...], np.ndarray], list[np.ndarray]]
 
 
-_DICTS = _Shape(_payment_fields, itemgetter)
-_STRUCTS = _Shape(_wire_payment_fields, attrgetter)
+_DICTS = _Shape(_payment_fields, _dict_fields, _dict_money)
+_STRUCTS = _Shape(_wire_payment_fields, _struct_fields, _struct_money)
 
 
 def _blank_none(values: list[Any]) -> list[str | None]:
@@ -330,22 +358,27 @@ def _read_plain_payments(
         owner = np.concatenate(
             [np.repeat(np.arange(n), n_charges), np.repeat(np.arange(n), n_refunds)]
         )
-        charge_cols = _fields(charges, CHARGE_FIELDS, shape)
-        refund_cols = _fields(refunds, REFUND_FIELDS, shape)
         m = len(charges) + len(refunds)
         source_bad = np.zeros(m, bool)
         is_refund = np.arange(m) >= len(charges)
-        source_ids = _ids(charge_cols[0] + refund_cols[0], source_bad)
-        amounts = _money(charge_cols[1] + refund_cols[1], source_bad)
-        surcharges = _money(charge_cols[2] + refund_cols[2], source_bad)
-        whens = _times(charge_cols[3] + refund_cols[3], source_bad)
-        states = _texts([""] * len(charges) + refund_cols[5], source_bad)
-        items, n_lines = _flat([s or [] for s in charge_cols[4] + refund_cols[4]])
-        del charges, refunds, charge_cols, refund_cols
-        line_bad = np.zeros(len(items), bool)
-        (reference, name, quantity, unit, unit_price, rate, tax, gross, net) = _fields(
-            items, LINE_FIELDS, shape
+        charge_ids, created, charge_items = shape.fields(charges, CHARGE_TEXT)
+        refund_ids, updated, refund_items, states = shape.fields(refunds, REFUND_TEXT)
+        amounts, surcharges = (
+            np.concatenate(halves)
+            for halves in zip(
+                shape.money(charges, SOURCE_MONEY, source_bad[: len(charges)]),
+                shape.money(refunds, SOURCE_MONEY, source_bad[len(charges) :]),
+                strict=True,
+            )
         )
+        source_ids = _ids(charge_ids + refund_ids, source_bad)
+        whens = _times(created + updated, source_bad)
+        states = _texts([""] * len(charges) + states, source_bad)
+        items, n_lines = _flat([s or [] for s in charge_items + refund_items])
+        del charges, refunds, charge_items, refund_items
+        line_bad = np.zeros(len(items), bool)
+        reference, name, quantity, unit = shape.fields(items, LINE_TEXT)
+        unit_price, rate, tax, gross, net = shape.money(items, LINE_MONEY, line_bad)
         del items
         quantities = _quantities(quantity, line_bad)
         line_cols = {
@@ -353,11 +386,11 @@ def _read_plain_payments(
             "name": _texts(name, line_bad),
             "quantity": quantities,
             "unit": _texts(unit, line_bad),
-            "unit_price": _money(unit_price, line_bad),
-            "tax_rate": _money(rate, line_bad),
-            "tax_amount": _money(tax, line_bad),
-            "gross": _money(gross, line_bad),
-            "net": _money(net, line_bad),
+            "unit_price": unit_price,
+            "tax_rate": rate,
+            "tax_amount": tax,
+            "gross": gross,
+            "net": net,
         }
     except (AttributeError, TypeError, ValueError, OverflowError) as exc:
         raise _Irregular from exc
@@ -602,10 +635,8 @@ def _read_plain_actions(
     try:
         actions, counts = _flat([r.get("paymentActions") or [] for r in raws])
         bad_action = np.zeros(len(actions), bool)
-        (action_ids, payment_ids, kind_texts, stamps, amounts, fees, vats) = _fields(
-            actions,
-            ("id", "paymentId", "paymentAction", "timestamp", "amount", "fee", "vatAmount"),
-            _DICTS,
+        (action_ids, payment_ids, kind_texts, stamps, amounts, fees, vats) = _dict_fields(
+            actions, ("id", "paymentId", "paymentAction", "timestamp", "amount", "fee", "vatAmount")
         )
         del actions
         kind_of = {v: _KINDS.get(str(v or "").strip().casefold()) for v in set(kind_texts)}

@@ -104,10 +104,14 @@ class WirePayment(msgspec.Struct, gc=False):
         return self.payment if self.payment is not None else self
 
 
-# One source for the names: the lenient path reads the same keys from dicts.
-CHARGE_FIELDS: tuple[str, ...] = WireCharge.__struct_fields__
-REFUND_FIELDS: tuple[str, ...] = WireRefund.__struct_fields__
-LINE_FIELDS: tuple[str, ...] = WireLine.__struct_fields__
+# The names the column reader asks for, grouped by how it reads them: money (int, read
+# straight into int64) and the rest. The lenient path reads the same keys from dicts;
+# ``tests/booking/test_wire.py`` checks that together they are the structs' fields.
+SOURCE_MONEY = ("amount", "surchargeAmount")
+CHARGE_TEXT = ("chargeId", "created", "orderItems")
+REFUND_TEXT = ("refundId", "lastUpdated", "orderItems", "state")
+LINE_MONEY = ("unitPrice", "taxRate", "taxAmount", "grossTotalAmount", "netTotalAmount")
+LINE_TEXT = ("reference", "name", "quantity", "unit")
 
 _DECODER = msgspec.json.Decoder(WirePayment, float_hook=Decimal)
 

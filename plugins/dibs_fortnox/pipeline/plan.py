@@ -11,7 +11,9 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from dibs_fortnox import money
 from dibs_fortnox.booking.documents import PayoutBooking
+from dibs_fortnox.booking.gc_pause import collector_paused
 from dibs_fortnox.booking.invariants import VALIDATIONS, ValidationContext
 from dibs_fortnox.booking.transform import HeldPayout, TransformResult, transform
 from dibs_fortnox.booking.wire import StoredPayments
@@ -54,8 +56,9 @@ def raw_inputs(ctx: StepContext) -> tuple[list[dict[str, Any]], StoredPayments]:
     where dicts took 20 s and 3.1 GB, and the transform reads the records faster too.
     """
     payout_ids = run_payout_ids(ctx)
-    stored = ctx.ledger.get_raws(ctx.tenant.id, "payout", payout_ids)
-    payouts = [stored[pid].payload for pid in payout_ids if pid in stored]
+    stored = ctx.ledger.get_raw_texts(ctx.tenant.id, "payout", payout_ids)
+    with collector_paused():  # a payout may hold a million actions: no cycles among them
+        payouts = [money.loads(stored[pid]) for pid in payout_ids if pid in stored]
     wanted = [
         str(action["paymentId"])
         for payout in payouts
