@@ -160,6 +160,17 @@ def _times(values: list[Any], bad: np.ndarray) -> np.ndarray:
     return nanos
 
 
+def _shared(values: list[Any]) -> list[Any]:
+    """The values with every repeat replaced by its first: one object per distinct text.
+
+    Decoded JSON gives each order line its own copy of "pcs" or of a product's name, and
+    the bulk booking groups and matches lines by these columns many times over; one
+    object per distinct text is hashed once and stays in the CPU's cache.
+    """
+    first: dict[Any, Any] = {}
+    return [first.setdefault(v, v) for v in values]
+
+
 def _quantities(values: list[Any], bad: np.ndarray) -> list[Any]:
     """Quantities: int, or Decimal when fractional.
 
@@ -382,10 +393,10 @@ def _read_plain_payments(
         del items
         quantities = _quantities(quantity, line_bad)
         line_cols = {
-            "reference": _texts(reference, line_bad),
-            "name": _texts(name, line_bad),
+            "reference": _shared(_texts(reference, line_bad)),
+            "name": _shared(_texts(name, line_bad)),
             "quantity": quantities,
-            "unit": _texts(unit, line_bad),
+            "unit": _shared(_texts(unit, line_bad)),
             "unit_price": unit_price,
             "tax_rate": rate,
             "tax_amount": tax,
