@@ -181,3 +181,15 @@ def test_a_missing_amount_reads_as_zero_on_both_paths():
     del source["surchargeAmount"]
     source["orderItems"][0]["taxRate"] = None
     assert_stored_books_as_dicts(payouts, _texts(payments))
+
+
+def test_a_line_bad_in_two_columns_stays_bad():
+    # A fractional amount marks the line's payment for booking.parse; a fractional
+    # quantity read after it must not unmark it (the payment would keep an amount of 0).
+    payouts, payments = _day(8, days=2, per_day=10)
+    key = next(k for k, p in payments.items() if p.get("charges"))
+    line = payments[key]["charges"][0]["orderItems"][0]
+    line.update(quantity=Decimal("1.5"), netTotalAmount=Decimal("100.5"))
+    for read in (read_payments(StoredPayments(_texts(payments))), read_payments(payments)):
+        assert key in read.unreadable
+        assert key not in set(read.payments["key"])

@@ -171,29 +171,36 @@ def _shared(values: list[Any]) -> list[Any]:
     return [first.setdefault(v, v) for v in values]
 
 
+def _quantity(q: Any) -> tuple[Any, bool]:
+    """One quantity as the column holds it, and whether its payment must be read by
+    ``parse`` instead (a float, a string, a negative number)."""
+    if q is None:
+        return 0, False
+    if type(q) is Decimal and q.is_finite() and q >= 0:
+        return (int(q), False) if q == q.to_integral_value() else (q, False)
+    if type(q) is int and q >= 0:
+        return q, False
+    return 0, True
+
+
 def _quantities(values: list[Any], bad: np.ndarray) -> list[Any]:
     """Quantities: int, or Decimal when fractional.
 
-    JSON read with ``parse_float=Decimal`` gives fractional quantities as ``Decimal``; a
-    float, a string or a negative number is left to ``parse._quantity``.
+    JSON read with ``parse_float=Decimal`` gives fractional quantities as ``Decimal``;
+    each distinct one is judged once (a shop sells a few weights, many times over).
     """
     if set(map(type, values)) <= {int} and (not values or min(values) >= 0):
         return values  # whole pieces only, the usual day: nothing to look at one by one
     quantities = list(values)
+    judged: dict[tuple[type, Any], tuple[Any, bool]] = {}
     for i in [i for i, q in enumerate(values) if type(q) is not int or q < 0]:
         q = values[i]
-        if q is None:
-            q = 0
-        if type(q) is Decimal and q.is_finite() and q >= 0:
-            if q == q.to_integral_value():
-                q = int(q)
-            else:
-                quantities[i] = q
-                continue
-        if type(q) is not int or q < 0:
-            bad[i] = True
-            q = 0
-        quantities[i] = q
+        key = (type(q), q)  # 1 == 1.0 == True == Decimal(1): the type keeps them apart
+        outcome = judged.get(key)
+        if outcome is None:
+            outcome = judged[key] = _quantity(q)
+        quantities[i] = outcome[0]
+        bad[i] |= outcome[1]  # never clears what another column marked
     return quantities
 
 
