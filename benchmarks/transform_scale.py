@@ -37,7 +37,8 @@ METHOD = (
     "{actions:,} payment actions, written as stored JSON texts (money.dumps) and decoded "
     "as pipeline.plan.raw_inputs does (payments: booking.wire.StoredPayments; the payout: "
     "money.loads); each repeat in a fresh child process; decode and transform() timed "
-    "apart (wall and CPU), peak RSS growth (ru_maxrss) over the RSS before the decode. "
+    "apart (wall and CPU); peak RSS (ru_maxrss) growth over the RSS before the decode (the "
+    "decoded input included) and over the RSS after it (the transform's own). "
     "Rows/s = invoice rows out per wall second of transform(). The frames only: "
     "result.bookings() (typed documents) is not part of it."
 )
@@ -112,6 +113,7 @@ def child(actions: int, base: int, profile: bool = False) -> dict[str, Any]:
         payouts = [money.loads(text) for text in payout_texts]
     payments = StoredPayments(payment_texts)
     decode_seconds = time.perf_counter() - started
+    decoded = _rss_mb()
     profiler = cProfile.Profile(time.process_time) if profile else None
     started, cpu = time.perf_counter(), time.process_time()
     if profiler:
@@ -134,7 +136,9 @@ def child(actions: int, base: int, profile: bool = False) -> dict[str, Any]:
         "seconds": seconds,
         "cpu_seconds": cpu_seconds,
         "input_rss_mb": before,
+        "decoded_mb": decoded - before,
         "peak_growth_mb": max(0.0, peak - before),
+        "transform_peak_growth_mb": max(0.0, peak - decoded),
     }
 
 
@@ -157,6 +161,10 @@ def bench_transform_scale(actions: int, base: int = 20_000, repeats: int = 3) ->
             [r["invoice_rows"] / r["seconds"] for r in runs], "rows/s", 0
         ),
         f"transform_{k}_peak_growth_mb": Figure.of([r["peak_growth_mb"] for r in runs], "MB", 0),
+        f"transform_{k}_decoded_input_mb": Figure.of([r["decoded_mb"] for r in runs], "MB", 0),
+        f"transform_{k}_transform_peak_growth_mb": Figure.of(
+            [r["transform_peak_growth_mb"] for r in runs], "MB", 0
+        ),
         f"transform_{k}_invoice_rows": runs[0]["invoice_rows"],
         f"transform_{k}_actions": runs[0]["actions"],
         f"transform_{k}_input_rss_mb": round(runs[0]["input_rss_mb"]),

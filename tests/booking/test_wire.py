@@ -193,3 +193,10 @@ def test_a_line_bad_in_two_columns_stays_bad():
     for read in (read_payments(StoredPayments(_texts(payments))), read_payments(payments)):
         assert key in read.unreadable
         assert key not in set(read.payments["key"])
+
+
+def test_stored_payments_answer_membership_without_decoding():
+    stored = StoredPayments({"p1": '{"paymentId": "p1"}', "p2": "not json at all"})
+    assert "p2" in stored and "p3" not in stored  # no decode: p2 would raise
+    assert len(stored) == 2 and list(stored) == ["p1", "p2"]
+    assert set(stored.typed) == {"p1"}

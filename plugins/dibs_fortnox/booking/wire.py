@@ -145,6 +145,9 @@ class StoredPayments(Mapping[str, Mapping[str, Any]]):
         value: Mapping[str, Any] = loads(self._texts[key])
         return value
 
+    def __contains__(self, key: object) -> bool:
+        return key in self._texts  # without decoding it
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._texts)
 
