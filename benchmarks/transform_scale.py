@@ -10,8 +10,9 @@ The transform is fed what the pipeline feeds it (``pipeline.plan.raw_inputs``): 
 day is written out as the JSON texts the state database keeps, then decoded as the
 pipeline decodes them (payments into ``booking.wire`` structs, the payout into a dict).
 The decode and the transform are timed apart, in a child process per repeat (so peak
-memory is that run's alone), with the growth of peak resident size (``ru_maxrss``) over
-the size before the decode.
+memory is that run's alone). Memory is the growth of peak resident size (``ru_maxrss``)
+over the size before the decode (the decoded input included) and over the size after it
+(the transform's own).
 
 Run alone: ``.venv/bin/python -m benchmarks.transform_scale --actions 1000000``.
 """

@@ -177,8 +177,9 @@ def _credited(
     )
     key = ["reference", "name", "tax_rate", "unit_price"]
     n_lines = src["n_lines"].to_numpy()
+    compared = lines[[*key, "quantity"]]
     at = _lines_of(charges["charge"].to_numpy(), n_lines, first_line)
-    charge_lines = lines[[*key, "quantity"]].iloc[at].assign(
+    charge_lines = compared.iloc[at].assign(
         charge=np.repeat(charges["charge"].to_numpy(), n_lines[charges["charge"].to_numpy()]),
         payment_row=np.repeat(
             charges["payment_row"].to_numpy(), n_lines[charges["charge"].to_numpy()]
@@ -187,7 +188,7 @@ def _credited(
     charge_lines = charge_lines.drop_duplicates(["charge", *key], keep="last")
     mine = refunds[with_lines]
     at = _lines_of(mine["source"].to_numpy(), n_lines, first_line)
-    refund_lines = lines[[*key, "quantity"]].iloc[at].assign(
+    refund_lines = compared.iloc[at].assign(
         doc=np.repeat(mine["doc"].to_numpy(), mine["n_lines"].to_numpy()),
         payment_row=np.repeat(mine["payment_row"].to_numpy(), mine["n_lines"].to_numpy()),
     )

@@ -1,15 +1,17 @@
-"""Read a day's raw Nets dicts into columns: one frame per kind of record, money as int64.
+"""Read a day's raw Nets records into columns: one frame per kind of record, money as int64.
 
 The bulk transform works on whole columns, so the Nets JSON is read field by field over
-all records at once (a list comprehension per field, numpy arrays for numbers) instead of
-record by record. Only what is plainly well-formed is read this way: integers for money,
-ISO 8601 strings with an offset for times, strings for text. A payment or payout with
-anything else (a float amount, a fractional quantity, a missing id) is read by
-``booking.parse``, whose lenient rules and error messages stay the only ones, and its
-records are turned into the same rows; one that cannot be read at all is listed in
-``unreadable`` with its ``ParseError``.
+all records at once (a pass per field, numpy arrays for numbers) instead of record by
+record. Payments come as dicts or, from the state database, as ``booking.wire`` structs
+(read by attribute; their types were checked while decoding). Only what is plainly
+well-formed is read this way: integers for money, ISO 8601 strings with an offset for
+times, strings for text. A payment or payout with anything else (a float amount, a
+quantity as text, a missing id) is read by ``booking.parse``, whose lenient rules and
+error messages stay the only ones, and its records are turned into the same rows; one
+that cannot be read at all is listed in ``unreadable`` with its ``ParseError``.
 
-Frames (row order is input order; ``*_row`` columns are positions in another frame):
+Frames (row order is input order, payments decoded into structs first, then those read by
+``booking.parse``; ``*_row`` columns are positions in another frame):
 
 * ``payments``: ``key`` (the id it was passed under), ``payment_id``, ``currency`` (None
   when missing), ``order_reference``, ``country``/``company_name``/``company_number``
@@ -307,7 +309,7 @@ _NO_COMPANY, _NO_ADDRESS = WireCompany(), WireAddress()
 
 def _wire_payment_fields(data: WirePayment) -> tuple[Any, ...]:
     """``_payment_fields`` of a payment decoded into ``wire`` structs."""
-    p = data.payment or data
+    p = data.inner
     order = p.orderDetails or _NO_ORDER
     consumer = p.consumer or _NO_CONSUMER
     company = consumer.company or _NO_COMPANY
