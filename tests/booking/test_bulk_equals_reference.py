@@ -19,21 +19,25 @@ import pytest
 
 from dibs_fortnox.booking.reference import transform_reference
 from dibs_fortnox.booking.settings import BookingAccounts, BookingSettings
-from dibs_fortnox.booking.transform import transform
+from dibs_fortnox.booking.transform import TransformResult, transform
 from dibs_fortnox.sandbox.scenario import ScenarioConfig, generate
 
 SETTINGS = BookingSettings("t", BookingAccounts(3001, 3106, 3105, 1516, 1930, 6040))
 
 
+def assert_same_result(a: TransformResult, b: TransformResult) -> None:
+    """Same frames, held payouts, errors, warnings and payouts, to the öre and in order."""
+    for name in ("invoices", "payments", "vouchers"):
+        pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name))
+    assert a.held == b.held
+    assert a.errors == b.errors
+    assert a.warnings == b.warnings
+    assert list(a.payouts) == list(b.payouts)
+
+
 def assert_same(payouts: list[dict[str, Any]], payments: dict[str, Any], booked=frozenset()):
     bulk = transform(payouts, payments, SETTINGS, booked)
-    reference = transform_reference(payouts, payments, SETTINGS, booked)
-    for name in ("invoices", "payments", "vouchers"):
-        pd.testing.assert_frame_equal(getattr(bulk, name), getattr(reference, name))
-    assert bulk.held == reference.held
-    assert bulk.errors == reference.errors
-    assert bulk.warnings == reference.warnings
-    assert list(bulk.payouts) == list(reference.payouts)
+    assert_same_result(bulk, transform_reference(payouts, payments, SETTINGS, booked))
     return bulk
 
 

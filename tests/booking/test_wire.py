@@ -15,12 +15,19 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from tests.booking.test_bulk_equals_reference import FAULTS, SETTINGS, _actions, _day, _source
+from tests.booking.test_bulk_equals_reference import (
+    FAULTS,
+    SETTINGS,
+    _actions,
+    _day,
+    _source,
+    assert_same_result,
+)
 
 from dibs_fortnox import money
 from dibs_fortnox.booking import columns
 from dibs_fortnox.booking.columns import read_payments
-from dibs_fortnox.booking.transform import TransformResult, transform
+from dibs_fortnox.booking.transform import transform
 from dibs_fortnox.booking.wire import (
     CHARGE_TEXT,
     LINE_MONEY,
@@ -36,21 +43,12 @@ from dibs_fortnox.booking.wire import (
 )
 
 
-def _assert_equal(a: TransformResult, b: TransformResult) -> None:
-    for name in ("invoices", "payments", "vouchers"):
-        pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name))
-    assert a.held == b.held
-    assert a.errors == b.errors
-    assert a.warnings == b.warnings
-    assert list(a.payouts) == list(b.payouts)
-
-
 def assert_stored_books_as_dicts(
     payouts: list[dict[str, Any]], texts: dict[str, str], booked: frozenset[str] = frozenset()
 ) -> StoredPayments:
     stored = StoredPayments(texts)
     dicts = {key: money.loads(text) for key, text in texts.items()}
-    _assert_equal(
+    assert_same_result(
         transform(payouts, stored, SETTINGS, booked), transform(payouts, dicts, SETTINGS, booked)
     )
     return stored
@@ -76,14 +74,6 @@ def test_generated_days_book_alike_from_text(seed):
     payouts, payments = _day(seed)
     stored = assert_stored_books_as_dicts(payouts, _texts(payments))
     assert len(stored.typed) == len(payments)  # every clean payment took the typed path
-
-
-@pytest.mark.parametrize("fault", sorted(FAULTS))
-def test_faults_book_alike_from_text(fault):
-    rng = random.Random(fault)
-    payouts, payments = _day(7, days=3, per_day=15)
-    FAULTS[fault](payouts, payments, rng)
-    assert_stored_books_as_dicts(payouts, _texts(payments))
 
 
 def test_earlier_bookings_are_respected_alike_from_text():
@@ -114,11 +104,14 @@ TEXT_FAULTS = {
 }
 
 
-@pytest.mark.parametrize("fault", sorted(TEXT_FAULTS))
-def test_text_faults_book_alike(fault):
+ALL_FAULTS = {**FAULTS, **TEXT_FAULTS}
+
+
+@pytest.mark.parametrize("fault", sorted(ALL_FAULTS))
+def test_faults_book_alike_from_text(fault):
     rng = random.Random(fault)
-    payouts, payments = _day(5, days=3, per_day=15)
-    TEXT_FAULTS[fault](payouts, payments, rng)
+    payouts, payments = _day(7, days=3, per_day=15)
+    ALL_FAULTS[fault](payouts, payments, rng)
     assert_stored_books_as_dicts(payouts, _texts(payments))
 
 
