@@ -98,10 +98,9 @@ def _rss_mb() -> float:
 def child(actions: int, base: int, profile: bool = False) -> dict[str, Any]:
     """One measured run (in this process): build and store the day, decode, transform."""
     from dibs_fortnox import money
-    from dibs_fortnox.booking.gc_pause import collector_paused
     from dibs_fortnox.booking.settings import BookingAccounts, BookingSettings
     from dibs_fortnox.booking.transform import transform
-    from dibs_fortnox.booking.wire import StoredPayments
+    from dibs_fortnox.booking.wire import StoredPayments, decode_payouts
 
     built_payouts, built_payments = build_day(actions, base)
     payout_texts = [money.dumps(p) for p in built_payouts]
@@ -110,8 +109,7 @@ def child(actions: int, base: int, profile: bool = False) -> dict[str, Any]:
     settings = BookingSettings("bench", BookingAccounts(3001, 3106, 3105, 1516, 1930, 6040))
     before = _rss_mb()
     started = time.perf_counter()
-    with collector_paused():
-        payouts = [money.loads(text) for text in payout_texts]
+    payouts = decode_payouts(payout_texts)
     payments = StoredPayments(payment_texts)
     decode_seconds = time.perf_counter() - started
     decoded = _rss_mb()

@@ -40,6 +40,7 @@ from dibs_fortnox.booking.wire import (
     WirePayment,
     WireRefund,
     decode_payment,
+    decode_payouts,
 )
 
 
@@ -193,3 +194,11 @@ def test_stored_payments_answer_membership_without_decoding():
     assert "p2" in stored and "p3" not in stored  # no decode: p2 would raise
     assert len(stored) == 2 and list(stored) == ["p1", "p2"]
     assert set(stored.typed) == {"p1"}
+
+
+def test_payouts_are_decoded_in_order_with_exact_numbers():
+    texts = ['{"id": "a", "fees": 12.50}', '{"id": "b", "paymentActions": [{"amount": 100}]}']
+    assert decode_payouts(texts) == [
+        {"id": "a", "fees": Decimal("12.50")},
+        {"id": "b", "paymentActions": [{"amount": 100}]},
+    ]

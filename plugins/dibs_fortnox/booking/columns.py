@@ -254,11 +254,7 @@ def _struct_money(records: list[Any], keys: tuple[str, ...], bad: np.ndarray) ->
     day (no None) is read in one pass straight into int64."""
     n = len(records)
     try:
-        flat = (
-            chain.from_iterable(map(attrgetter(*keys), records))
-            if len(keys) > 1
-            else (map(attrgetter(keys[0]), records))
-        )
+        flat = chain.from_iterable(map(attrgetter(*keys), records))  # keys: two or more
         table = np.fromiter(flat, np.int64, n * len(keys)).reshape(n, len(keys))
     except TypeError:  # a None among them: the general rule
         return [_money(values, bad) for values in _struct_fields(records, keys)]

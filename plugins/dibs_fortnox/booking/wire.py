@@ -124,6 +124,14 @@ def decode_payment(text: str | bytes) -> WirePayment | None:
         return None
 
 
+def decode_payouts(texts: list[str | bytes]) -> list[dict[str, Any]]:
+    """Payout details from their stored text, as dicts (``booking.parse`` reads their
+    header and, for ``bookings()``, every action): a payout may hold a million actions,
+    so the collector is paused while they are made (no cycles among them)."""
+    with collector_paused():
+        return [loads(text) for text in texts]
+
+
 class StoredPayments(Mapping[str, Mapping[str, Any]]):
     """Payments by id from their stored JSON text: typed where they fit, dicts on demand.
 
