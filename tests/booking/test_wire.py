@@ -25,7 +25,7 @@ from tests.booking.test_bulk_equals_reference import (
 )
 
 from dibs_fortnox import money
-from dibs_fortnox.booking import columns
+from dibs_fortnox.booking import arrow_read, columns
 from dibs_fortnox.booking.columns import read_payments
 from dibs_fortnox.booking.transform import transform
 from dibs_fortnox.booking.wire import (
@@ -74,7 +74,8 @@ def _texts(payments: dict[str, Any]) -> dict[str, str]:
 def test_generated_days_book_alike_from_text(seed):
     payouts, payments = _day(seed)
     stored = assert_stored_books_as_dicts(payouts, _texts(payments))
-    assert len(stored.typed) == len(payments)  # every clean payment took the typed path
+    # Every clean payment is read straight from its text.
+    assert read_payments(stored).read_by == {**NOBODY, "text": len(payments)}
 
 
 def test_earlier_bookings_are_respected_alike_from_text():
@@ -106,6 +107,7 @@ TEXT_FAULTS = {
 
 
 ALL_FAULTS = {**FAULTS, **TEXT_FAULTS}
+NOBODY = dict.fromkeys(columns.READERS, 0)
 
 
 @pytest.mark.parametrize("fault", sorted(ALL_FAULTS))
@@ -123,7 +125,8 @@ def test_text_only_the_standard_library_reads_is_kept_as_a_dict():
     # A lone surrogate escape: msgspec refuses it, money.loads falls back to json.loads.
     _replace_in_text(texts, key, '"reference": "', '"reference": "\\ud800')
     stored = assert_stored_books_as_dicts(payouts, texts)
-    assert key not in stored.typed and len(stored.typed) == len(texts) - 1
+    # Arrow refuses its chunk, the structs refuse it; the rest of the chunk is typed.
+    assert read_payments(stored).read_by == {**NOBODY, "structs": len(texts) - 1, "dicts": 1}
     assert stored[key]["orderDetails"]["reference"].startswith("\ud800")
 
 
@@ -137,16 +140,16 @@ def test_the_structs_refuse_what_the_lenient_path_must_judge():
     assert isinstance(fitting, WirePayment) and fitting.inner.paymentId == "p"
 
 
-def test_a_wrapped_payment_is_read_by_attribute_not_one_by_one():
-    # A payment the column reader cannot take goes to booking.parse and its rows come
-    # last; a wrapped one must keep its place (the wrapper is unwrapped on the fast path).
+def test_a_wrapped_payment_is_unwrapped_by_the_structs_not_read_one_by_one():
     payouts, payments = _day(2, days=2, per_day=10)
     texts = _texts(payments)
     first = next(iter(texts))
     texts[first] = '{"payment": ' + texts[first] + "}"
     columns = read_payments(StoredPayments(texts))
-    assert list(columns.payments["key"]) == list(texts)
-    assert columns.payments["payment_id"].iloc[0] == first
+    assert columns.read_by == {**NOBODY, "text": len(texts) - 1, "structs": 1}
+    assert list(columns.payments["key"]) == [*list(texts)[1:], first]
+    assert columns.payments["payment_id"].iloc[-1] == first
+    assert_stored_books_as_dicts(payouts, texts)
 
 
 def test_the_column_reader_asks_the_structs_for_their_own_fields():
@@ -193,7 +196,6 @@ def test_stored_payments_answer_membership_without_decoding():
     stored = StoredPayments({"p1": '{"paymentId": "p1"}', "p2": "not json at all"})
     assert "p2" in stored and "p3" not in stored  # no decode: p2 would raise
     assert len(stored) == 2 and list(stored) == ["p1", "p2"]
-    assert set(stored.typed) == {"p1"}
 
 
 def test_payouts_are_decoded_in_order_with_exact_numbers():
@@ -202,3 +204,56 @@ def test_payouts_are_decoded_in_order_with_exact_numbers():
         {"id": "a", "fees": Decimal("12.50")},
         {"id": "b", "paymentActions": [{"amount": 100}]},
     ]
+
+
+def _with(texts: dict[str, str], key: str, old: str, new: str) -> dict[str, str]:
+    changed = dict(texts)
+    _replace_in_text(changed, key, old, new)
+    return changed
+
+
+# What Arrow would read, but not as the structs do: the payment goes to the structs.
+DEFERRED = {
+    "null among the charges": ('"charges": [', '"charges": [null, '),
+    "null among the order items": ('"orderItems": [', '"orderItems": [null, '),
+    "quantity beyond 2**53": ('"quantity": ', '"quantity": 9007199254740993, "q": '),
+    "quantity of 17 digits": ('"quantity": ', '"quantity": 0.12345678901234567, "q": '),
+}
+
+
+@pytest.mark.parametrize("case", sorted(DEFERRED))
+def test_what_arrow_reads_differently_is_deferred_to_the_structs(case):
+    payouts, payments = _day(5, days=2, per_day=10)
+    texts = _texts(payments)
+    key = next(k for k, p in payments.items() if p.get("charges"))
+    texts = _with(texts, key, *DEFERRED[case])
+    read = read_payments(StoredPayments(texts))
+    assert read.read_by["text"] == len(texts) - 1
+    assert sum(read.read_by.values()) + len(read.unreadable) == len(texts)
+    assert_stored_books_as_dicts(payouts, texts)
+
+
+def test_a_fraction_is_read_from_text_as_the_decimal_the_json_wrote():
+    payouts, payments = _day(5, days=2, per_day=10)
+    texts = _texts(payments)
+    key = next(k for k, p in payments.items() if p.get("charges"))
+    texts = _with(texts, key, '"quantity": ', '"quantity": 0.333, "q": ')
+    read = read_payments(StoredPayments(texts))
+    assert read.read_by == {**NOBODY, "text": len(texts)}
+    quantities = read.lines["quantity"].tolist()
+    assert Decimal("0.333") in quantities
+    assert all(type(q) is int or type(q) is Decimal for q in quantities)
+    assert_stored_books_as_dicts(payouts, texts)
+
+
+def test_a_chunk_arrow_refuses_is_read_the_slower_way_and_only_that_chunk(monkeypatch):
+    monkeypatch.setattr(arrow_read, "CHUNK", 8)
+    payouts, payments = _day(5, days=2, per_day=10)
+    texts = _texts(payments)
+    keys = list(texts)
+    texts = _with(texts, keys[3], '"paymentId": ', '"paymentId": 1, "x": ')  # a number
+    texts[keys[12]] = texts[keys[12]].replace('{"', '{\n"', 1)  # a line break: pretty JSON
+    read = read_payments(StoredPayments(texts))
+    assert read.read_by["text"] == len(texts) - 16
+    assert read.read_by["structs"] == 15  # the number as paymentId: the lenient path
+    assert_stored_books_as_dicts(payouts, texts)

@@ -118,14 +118,17 @@ def test_get_raws_reads_many_ids_in_batches_and_leaves_out_the_missing(ledger: L
     assert ledger.get_raws(T, "payment", []) == {}
 
 
+SWEDISH = {"note": "Åsa Öberg, Göteborg \\ 10 €"}  # UTF-8 and a backslash, both kept as stored
+
+
 def test_get_raw_texts_gives_the_stored_json_text_with_exact_numbers(ledger: Ledger) -> None:
     ids = [f"pay_{n}" for n in range(640)]  # more than one batch of the query
     for nets_id in ids:
-        ledger.save_raw(T, "payment", nets_id, DAY, {**PAYMENT, "paymentId": nets_id})
+        ledger.save_raw(T, "payment", nets_id, DAY, {**PAYMENT, "paymentId": nets_id, **SWEDISH})
     ledger.save_raw("other", "payment", "pay_7", DAY, {"paymentId": "pay_7", "theirs": True})
     texts = ledger.get_raw_texts(T, "payment", [*ids, "never_fetched"])
     assert set(texts) == set(ids)
-    assert all(isinstance(t, str) for t in texts.values())
-    assert money.loads(texts["pay_7"]) == {**PAYMENT, "paymentId": "pay_7"}
-    assert '"exchangeRate": 11.0512' in texts["pay_7"].replace(":11", ": 11")
+    assert all(isinstance(t, bytes) for t in texts.values())
+    assert money.loads(texts["pay_7"]) == {**PAYMENT, "paymentId": "pay_7", **SWEDISH}
+    assert b'"exchangeRate": 11.0512' in texts["pay_7"].replace(b":11", b": 11")
     assert ledger.get_raw_texts(T, "payment", []) == {}

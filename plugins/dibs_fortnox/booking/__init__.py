@@ -11,6 +11,8 @@ Example:
 
 from __future__ import annotations
 
+import pandas as pd
+
 from dibs_fortnox.booking.assemble import TransformWarning
 from dibs_fortnox.booking.documents import (
     InvoiceDoc,
@@ -28,6 +30,11 @@ from dibs_fortnox.booking.transform import (
     TransformResult,
     transform,
 )
+
+# With pyarrow installed (``booking.arrow_read`` reads with it) pandas 3 keeps inferred
+# text columns as Arrow strings, which refuse a lone surrogate that a merchant's text may
+# carry and the lenient path reads. Booking's frames keep Python strings, as they were.
+pd.set_option("mode.string_storage", "python")
 
 __all__ = [
     "BookingAccounts",

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import partial
 from itertools import chain
@@ -46,6 +46,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from dibs_fortnox.booking.arrow_read import read_payment_texts
 from dibs_fortnox.booking.countries import first_country
 from dibs_fortnox.booking.parse import ParseError, parse_payment, parse_payout
 from dibs_fortnox.booking.wire import (
@@ -54,12 +55,14 @@ from dibs_fortnox.booking.wire import (
     LINE_TEXT,
     REFUND_TEXT,
     SOURCE_MONEY,
+    PaymentFields,
     StoredPayments,
     WireAddress,
     WireCompany,
     WireConsumer,
     WireOrder,
     WirePayment,
+    decode_payment,
 )
 from dibs_fortnox.model import ActionKind, Payment, Payout
 
@@ -69,6 +72,8 @@ _PLAIN_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,7})?(?:Z
 # Every ASCII digit as "0": times of one layout become one string, checked once.
 _DIGITS_AS_ZERO = bytes.maketrans(b"0123456789", b"0000000000")
 _KINDS = {kind.value.casefold(): kind.value for kind in ActionKind}
+# Who read a payment, fastest first: Arrow from text, structs, dicts, ``booking.parse``.
+READERS = ("text", "structs", "dicts", "one by one")
 
 
 class _Irregular(Exception):
@@ -83,6 +88,7 @@ class PaymentColumns:
     sources: pd.DataFrame
     lines: pd.DataFrame
     unreadable: dict[str, ParseError]
+    read_by: Mapping[str, int] = field(default_factory=dict)  # payments per ``READERS``
 
 
 @dataclass(frozen=True)
@@ -171,6 +177,10 @@ def _shared(values: list[Any]) -> list[Any]:
     """
     first: dict[Any, Any] = {}
     return [first.setdefault(v, v) for v in values]
+
+
+def _same(values: Any) -> Any:
+    return values
 
 
 def _quantity(q: Any) -> tuple[Any, bool]:
@@ -348,70 +358,120 @@ def _blank_none(values: list[Any]) -> list[str | None]:
     return list(map(rule, values))
 
 
+def _record_fields(raws: list[Any], shape: _Shape) -> PaymentFields:
+    """The raw fields of payment records (dicts or structs), read a field at a time."""
+    n = len(raws)
+    (payment_ids, currencies, order_refs, countries, names, numbers, charges, refunds) = (
+        (list(column) for column in zip(*map(shape.payment_fields, raws), strict=True))
+        if n
+        else ([] for _ in range(8))
+    )
+    charges, n_charges = _flat(charges)
+    refunds, n_refunds = _flat(refunds)
+    source_bad = np.zeros(len(charges) + len(refunds), bool)
+    charge_ids, created, charge_items = shape.fields(charges, CHARGE_TEXT)
+    refund_ids, updated, refund_items, states = shape.fields(refunds, REFUND_TEXT)
+    amounts, surcharges = (
+        np.concatenate(halves)
+        for halves in zip(
+            shape.money(charges, SOURCE_MONEY, source_bad[: len(charges)]),
+            shape.money(refunds, SOURCE_MONEY, source_bad[len(charges) :]),
+            strict=True,
+        )
+    )
+    items, n_lines = _flat([s or [] for s in charge_items + refund_items])
+    del charges, refunds, charge_items, refund_items
+    line_bad = np.zeros(len(items), bool)
+    reference, name, quantity, unit = shape.fields(items, LINE_TEXT)
+    line_money = shape.money(items, LINE_MONEY, line_bad)
+    return PaymentFields(
+        payment_ids=payment_ids,
+        currencies=currencies,
+        order_references=order_refs,
+        countries=countries,
+        company_names=names,
+        company_numbers=numbers,
+        n_charges=n_charges,
+        n_refunds=n_refunds,
+        source_ids=charge_ids + refund_ids,
+        whens=created + updated,
+        states=[""] * len(charge_ids) + states,
+        amounts=amounts,
+        surcharges=surcharges,
+        source_bad=source_bad,
+        n_lines=n_lines,
+        references=reference,
+        names=name,
+        quantities=quantity,
+        units=unit,
+        line_money=line_money,
+        line_bad=line_bad,
+    )
+
+
 def _read_plain_payments(
     keys: list[str], raws: list[Any], shape: _Shape
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, np.ndarray]:
-    """Read payments column by column; the mask marks those to read record by record.
+    """Read payment records column by column; the mask marks those to read one by one.
 
     Raises:
         _Irregular: a record is not shaped like a payment at all (not a dict, say).
     """
     try:
-        n = len(raws)
+        fields = _record_fields(raws, shape)
+    except (AttributeError, TypeError, ValueError, OverflowError) as exc:
+        raise _Irregular from exc
+    return frames_of_fields(keys, fields)
+
+
+def frames_of_fields(
+    keys: list[str], f: PaymentFields
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, np.ndarray]:
+    """The payments, sources and lines frames of one batch's raw fields, and the mask of
+    payments that are not plainly well-formed (to be read by ``booking.parse``).
+
+    Raises:
+        _Irregular: a field holds something no rule here can judge.
+    """
+    try:
+        n, m = len(f.payment_ids), len(f.source_ids)
         bad = np.zeros(n, bool)
-        (payment_ids, currencies, order_refs, countries, names, numbers, charges, refunds) = (
-            (list(column) for column in zip(*map(shape.payment_fields, raws), strict=True))
-            if n
-            else ([] for _ in range(8))
-        )
-        countries = _by_value(countries, first_country)
-        payment_ids = _ids(payment_ids, bad)
-        order_refs = _texts(order_refs, bad)
-        company_names = _blank_none(names)
-        company_numbers = _blank_none(numbers)
-        charges, n_charges = _flat(charges)
-        refunds, n_refunds = _flat(refunds)
+        source_bad = f.source_bad.copy()
+        line_bad = f.line_bad.copy()
+        countries = _by_value(f.countries, first_country)
+        payment_ids = _ids(f.payment_ids, bad)
+        order_refs = _texts(f.order_references, bad)
+        company_names = _blank_none(f.company_names)
+        company_numbers = _blank_none(f.company_numbers)
         owner = np.concatenate(
-            [np.repeat(np.arange(n), n_charges), np.repeat(np.arange(n), n_refunds)]
+            [np.repeat(np.arange(n), f.n_charges), np.repeat(np.arange(n), f.n_refunds)]
         )
-        m = len(charges) + len(refunds)
-        source_bad = np.zeros(m, bool)
-        is_refund = np.arange(m) >= len(charges)
-        charge_ids, created, charge_items = shape.fields(charges, CHARGE_TEXT)
-        refund_ids, updated, refund_items, states = shape.fields(refunds, REFUND_TEXT)
-        amounts, surcharges = (
-            np.concatenate(halves)
-            for halves in zip(
-                shape.money(charges, SOURCE_MONEY, source_bad[: len(charges)]),
-                shape.money(refunds, SOURCE_MONEY, source_bad[len(charges) :]),
-                strict=True,
-            )
-        )
-        source_ids = _ids(charge_ids + refund_ids, source_bad)
-        whens = _times(created + updated, source_bad)
-        states = _texts([""] * len(charges) + states, source_bad)
-        items, n_lines = _flat([s or [] for s in charge_items + refund_items])
-        del charges, refunds, charge_items, refund_items
-        line_bad = np.zeros(len(items), bool)
-        reference, name, quantity, unit = shape.fields(items, LINE_TEXT)
-        unit_price, rate, tax, gross, net = shape.money(items, LINE_MONEY, line_bad)
-        del items
-        quantities = _quantities(quantity, line_bad)
+        n_charge_rows = int(f.n_charges.sum())
+        is_refund = np.arange(m) >= n_charge_rows
+        source_ids = _ids(f.source_ids, source_bad)
+        whens = _times(f.whens, source_bad)
+        states = _texts(f.states, source_bad)
+        if f.prepared_lines:
+            quantities, share = f.quantities, _same
+        else:
+            quantities, share = _quantities(f.quantities, line_bad), _shared
+        unit_price, rate, tax, gross, net = f.line_money
         line_cols = {
-            "reference": _shared(_texts(reference, line_bad)),
-            "name": _shared(_texts(name, line_bad)),
+            "reference": share(_texts(f.references, line_bad)),
+            "name": share(_texts(f.names, line_bad)),
             "quantity": quantities,
-            "unit": _shared(_texts(unit, line_bad)),
+            "unit": share(_texts(f.units, line_bad)),
             "unit_price": unit_price,
             "tax_rate": rate,
             "tax_amount": tax,
             "gross": gross,
             "net": net,
         }
+        currencies = f.currencies
     except (AttributeError, TypeError, ValueError, OverflowError) as exc:
         raise _Irregular from exc
     # A bad line marks its source, a bad source its payment.
-    line_source = np.repeat(np.arange(m), n_lines)
+    line_source = np.repeat(np.arange(m), f.n_lines)
     source_bad |= np.bincount(line_source[line_bad], minlength=m) > 0
     bad |= np.bincount(owner[source_bad], minlength=n) > 0
     if not set(map(type, currencies)) <= {str, type(None)}:
@@ -433,12 +493,12 @@ def _read_plain_payments(
             "payment_row": owner,
             "is_refund": is_refund,
             "source_id": source_ids,
-            "amount": amounts,
-            "surcharge": surcharges,
+            "amount": f.amounts,
+            "surcharge": f.surcharges,
             "completed": ~is_refund
             | np.array(_by_value(states, lambda t: t.casefold() == "completed"), bool),
             "when": whens,
-            "n_lines": n_lines,
+            "n_lines": f.n_lines,
         }
     )
     lines = _object_frame({"source_row": line_source, **line_cols})
@@ -568,34 +628,48 @@ def _mark_odd(
 def read_payments(payments: Mapping[str, Mapping[str, Any]]) -> PaymentColumns:
     """Read every payment into frames; irregular ones through ``booking.parse``.
 
-    ``StoredPayments`` are read from their typed structs where they have them
-    (``booking.wire``), the rest as dicts; the frames list the typed ones first.
+    ``StoredPayments`` are read from their text by Arrow (``booking.arrow_read``); what
+    it defers is decoded into ``booking.wire`` structs where it fits them, and the rest
+    is read as dicts. The frames list the payments in that order of readers.
     """
-    typed = payments.typed if isinstance(payments, StoredPayments) else {}
-    loose = [k for k in payments if k not in typed]
-    groups = [
-        (keys, raws, shape)
-        for keys, raws, shape in (
-            (list(typed), list(typed.values()), _STRUCTS),
-            (loose, [payments[k] for k in loose], _DICTS),
-        )
-        if keys
-    ] or [([], [], _DICTS)]
-    irregular_keys: list[str] = []
+    counts = dict.fromkeys(READERS, 0)
     read: list[tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]] = []
-    for keys, raws, shape in groups:
-        frames, odd = _split_plain(keys, raws, partial(_read_plain_payments, shape=shape))
+    irregular_keys: list[str] = []
+
+    def take(reader: str, keys: list[str], frames: tuple[Any, ...]) -> None:
         pay, src, lines, bad = frames
-        plain_keys = [k for k, o in zip(keys, odd, strict=True) if not o]
-        irregular_keys += [k for k, b in zip(plain_keys, bad, strict=True) if b]
-        irregular_keys += [k for k, o in zip(keys, odd, strict=True) if o]
+        irregular_keys.extend(k for k, b in zip(keys, bad, strict=True) if b)
         if bad.any():
             pay, src, lines = _drop_payments(pay, src, lines, bad)
+        counts[reader] += len(pay)
         read.append((pay, src, lines))
-    del groups
-    pay, src, lines = read[0]
-    for more in read[1:]:
-        pay, src, lines = _append(pay, src, lines, *more)
+
+    typed: dict[str, WirePayment] = {}
+    if isinstance(payments, StoredPayments):
+        texts = payments.texts
+        batches, deferred = read_payment_texts(list(texts), list(texts.values()))
+        for batch in batches:
+            try:
+                take("text", batch.keys, frames_of_fields(batch.keys, batch.fields))
+            except _Irregular:
+                deferred += batch.keys
+        for key in deferred:
+            decoded = decode_payment(texts[key])
+            if decoded is not None:
+                typed[key] = decoded
+        done = set(texts).difference(deferred)
+    else:
+        done = set()
+    loose = [k for k in payments if k not in typed and k not in done]
+    for keys, raws, shape, reader in (
+        (list(typed), list(typed.values()), _STRUCTS, "structs"),
+        (loose, [payments[k] for k in loose], _DICTS, "dicts"),
+    ):
+        if not keys and (read or reader == "structs"):
+            continue  # an empty frame would make the concatenation's text columns object
+        frames, odd = _split_plain(keys, raws, partial(_read_plain_payments, shape=shape))
+        take(reader, [k for k, o in zip(keys, odd, strict=True) if not o], frames)
+        irregular_keys += [k for k, o in zip(keys, odd, strict=True) if o]
     unreadable: dict[str, ParseError] = {}
     parsed: list[Payment] = []
     parsed_keys: list[str] = []
@@ -606,9 +680,30 @@ def read_payments(payments: Mapping[str, Mapping[str, Any]]) -> PaymentColumns:
         except ParseError as exc:
             unreadable[key] = exc
     if parsed:
-        extra = _records_to_frames(parsed, parsed_keys)
-        pay, src, lines = _append(pay, src, lines, *extra)
-    return PaymentColumns(pay, src, lines, unreadable)
+        read.append(_records_to_frames(parsed, parsed_keys))
+        counts["one by one"] = len(parsed)
+    pay, src, lines = _concat(read)
+    return PaymentColumns(pay, src, lines, unreadable, counts)
+
+
+def _concat(
+    read: list[tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]],
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Frames of several reads as one, their row references renumbered (one copy)."""
+    if len(read) == 1:
+        return read[0]
+    pays, srcs, lines = [], [], []
+    n_pay = n_src = 0
+    for pay, src, line in read:
+        pays.append(pay)
+        srcs.append(src.assign(payment_row=src["payment_row"] + n_pay))
+        lines.append(line.assign(source_row=line["source_row"] + n_src))
+        n_pay, n_src = n_pay + len(pay), n_src + len(src)
+    return (
+        pd.concat(pays, ignore_index=True),
+        pd.concat(srcs, ignore_index=True),
+        pd.concat(lines, ignore_index=True),
+    )
 
 
 def _drop_payments(
@@ -626,23 +721,6 @@ def _drop_payments(
     lines = lines.iloc[np.flatnonzero(new_src[line_src] >= 0)].reset_index(drop=True)
     lines["source_row"] = new_src[lines["source_row"].to_numpy()]
     return pay.iloc[keep_pay].reset_index(drop=True), src, lines
-
-
-def _append(
-    pay: pd.DataFrame,
-    src: pd.DataFrame,
-    lines: pd.DataFrame,
-    pay2: pd.DataFrame,
-    src2: pd.DataFrame,
-    lines2: pd.DataFrame,
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    src2 = src2.assign(payment_row=src2["payment_row"] + len(pay))
-    lines2 = lines2.assign(source_row=lines2["source_row"] + len(src))
-    return (
-        pd.concat([pay, pay2], ignore_index=True),
-        pd.concat([src, src2], ignore_index=True),
-        pd.concat([lines, lines2], ignore_index=True),
-    )
 
 
 def _read_plain_actions(

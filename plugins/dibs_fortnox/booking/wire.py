@@ -17,20 +17,21 @@ and error messages stay the only ones. So the two paths can only differ in speed
 Field names are Nets' own, so one tuple of names serves both paths.
 
 Example:
-    >>> payments = StoredPayments({"p1": '{"paymentId": "p1"}'})
-    >>> payments.typed["p1"].paymentId
+    >>> decode_payment('{"paymentId": "p1"}').paymentId
     'p1'
-    >>> payments["p1"]
+    >>> StoredPayments({"p1": '{"paymentId": "p1"}'})["p1"]
     {'paymentId': 'p1'}
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 import msgspec
+import numpy as np
 
 from dibs_fortnox.booking.gc_pause import collector_paused
 from dibs_fortnox.money import loads
@@ -113,6 +114,45 @@ REFUND_TEXT = ("refundId", "lastUpdated", "orderItems", "state")
 LINE_MONEY = ("unitPrice", "taxRate", "taxAmount", "grossTotalAmount", "netTotalAmount")
 LINE_TEXT = ("reference", "name", "quantity", "unit")
 
+
+@dataclass
+class PaymentFields:
+    """A batch of payments' fields as read, before booking's rules judge them.
+
+    Whoever reads the payments (``booking.columns`` from dicts or structs,
+    ``booking.arrow_read`` from text) fills one of these, and one function
+    (``columns.frames_of_fields``) applies the rules, so every reader gives the same
+    frames. Lists hold values as the JSON had them (None where missing); money is int64
+    (0 where missing), and a ``*_bad`` mask marks a row whose money was not an integer.
+    Charges come before refunds in the source lists, their lines likewise.
+    """
+
+    payment_ids: list[Any]
+    currencies: list[Any]
+    order_references: list[Any]
+    countries: list[tuple[Any, Any]]  # (shipping, billing) per payment
+    company_names: list[Any]
+    company_numbers: list[Any]
+    n_charges: np.ndarray
+    n_refunds: np.ndarray
+    source_ids: list[Any]
+    whens: list[Any]  # a charge's created, a refund's lastUpdated
+    states: list[Any]  # "" for a charge
+    amounts: np.ndarray
+    surcharges: np.ndarray
+    source_bad: np.ndarray
+    n_lines: np.ndarray
+    references: list[Any]
+    names: list[Any]
+    quantities: list[Any]
+    units: list[Any]
+    line_money: list[np.ndarray]  # LINE_MONEY, in that order
+    line_bad: np.ndarray
+    # The reader gave each distinct line text as one object and quantities as the
+    # column holds them (int, Decimal when fractional), judged already.
+    prepared_lines: bool = False
+
+
 _DECODER = msgspec.json.Decoder(WirePayment, float_hook=Decimal)
 
 
@@ -133,31 +173,25 @@ def decode_payouts(texts: list[str | bytes]) -> list[dict[str, Any]]:
 
 
 class StoredPayments(Mapping[str, Mapping[str, Any]]):
-    """Payments by id from their stored JSON text: typed where they fit, dicts on demand.
+    """Payments by id as their stored JSON text.
 
-    As a mapping it gives each payment as the dict ``money.loads`` reads (for the lenient
-    path and the one-by-one reference planner, which see few payments); ``typed`` holds
-    the structs of those that fit, decoded once here.
+    The column reader reads ``texts`` itself (``booking.arrow_read``, then these
+    structs); as a mapping this gives each payment as the dict ``money.loads`` reads,
+    for the lenient path and the one-by-one reference planner, which see few payments.
     """
 
     def __init__(self, texts: Mapping[str, str | bytes]) -> None:
-        self._texts = dict(texts)
-        self.typed: dict[str, WirePayment] = {}
-        with collector_paused():  # millions of new objects, no cycles among them
-            for key, text in self._texts.items():
-                decoded = decode_payment(text)
-                if decoded is not None:
-                    self.typed[key] = decoded
+        self.texts = dict(texts)
 
     def __getitem__(self, key: str) -> Mapping[str, Any]:
-        value: Mapping[str, Any] = loads(self._texts[key])
+        value: Mapping[str, Any] = loads(self.texts[key])
         return value
 
     def __contains__(self, key: object) -> bool:
-        return key in self._texts  # without decoding it
+        return key in self.texts  # without decoding it
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._texts)
+        return iter(self.texts)
 
     def __len__(self) -> int:
-        return len(self._texts)
+        return len(self.texts)

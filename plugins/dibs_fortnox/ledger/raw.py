@@ -128,16 +128,23 @@ def get_many(engine: Engine, tenant: str, kind: str, nets_ids: list[str]) -> dic
     return {row.nets_id: _record(row) for row in rows}
 
 
-def get_texts(engine: Engine, tenant: str, kind: str, nets_ids: list[str]) -> dict[str, str]:
-    """The stored responses of many objects by id as their JSON text, not parsed.
+def get_texts(engine: Engine, tenant: str, kind: str, nets_ids: list[str]) -> dict[str, bytes]:
+    """The stored responses of many objects by id as their JSON text in UTF-8, not parsed.
 
-    For readers that decode the text themselves (``booking.wire`` decodes payments
-    straight into typed records, several times faster than into dicts). The column is
-    JSON, not JSONB, so Postgres gives back the text as stored.
+    For readers that decode the text themselves (``booking.arrow_read`` reads a day's
+    payments straight into columns). Bytes, not str: the database already holds UTF-8,
+    and joining a million payments' bytes for the reader took a third of the time that
+    joining and encoding them as str did. The column is JSON, not JSONB, so Postgres
+    gives back the text as stored.
     """
-    text = sa.cast(raw_records.c.payload, sa.Text).label("text")
-    rows = _rows_by_id(engine, tenant, kind, nets_ids, raw_records.c.nets_id, text)
-    return {row.nets_id: row.text for row in rows}
+    text = sa.cast(raw_records.c.payload, sa.Text)
+    utf8 = (
+        sa.func.convert_to(text, "UTF8", type_=sa.LargeBinary)
+        if engine.dialect.name == "postgresql"
+        else sa.cast(text, sa.LargeBinary)
+    )
+    rows = _rows_by_id(engine, tenant, kind, nets_ids, raw_records.c.nets_id, utf8.label("text"))
+    return {row.nets_id: bytes(row.text) for row in rows}
 
 
 def for_day(engine: Engine, tenant: str, day: date) -> list[RawRecord]:

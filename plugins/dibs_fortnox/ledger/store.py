@@ -123,9 +123,9 @@ class Ledger:
         """Stored responses of many objects by id; those never fetched are left out."""
         return raw.get_many(self._engine, tenant, kind, nets_ids)
 
-    def get_raw_texts(self, tenant: str, kind: str, nets_ids: list[str]) -> dict[str, str]:
-        """Stored responses of many objects by id as JSON text; those never fetched are
-        left out."""
+    def get_raw_texts(self, tenant: str, kind: str, nets_ids: list[str]) -> dict[str, bytes]:
+        """Stored responses of many objects by id as JSON text in UTF-8; those never
+        fetched are left out."""
         return raw.get_texts(self._engine, tenant, kind, nets_ids)
 
     def raw_for_day(self, tenant: str, day: date) -> list[RawRecord]:
