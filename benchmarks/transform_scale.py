@@ -7,8 +7,9 @@ dicts (order lines included), and the payout's header sums grow with it, so the 
 are as independent as real payments and the payout still reconciles.
 
 The transform is fed what the pipeline feeds it (``pipeline.plan.raw_inputs``): the
-day is written out as the JSON texts the state database keeps, then decoded as the
-pipeline decodes them (payments into ``booking.wire`` structs, the payout into a dict).
+day is written out as the JSON texts the state database keeps; the payout is decoded
+into a dict, and the payments are handed over as their text, which ``transform()``
+reads itself (``booking.arrow_read``).
 The decode and the transform are timed apart, in a child process per repeat (so peak
 memory is that run's alone). Memory is the growth of peak resident size (``ru_maxrss``)
 over the size before the decode (the decoded input included) and over the size after it
@@ -35,11 +36,13 @@ from benchmarks.stats import Figure
 METHOD = (
     "booking.transform of one payout day built from a generated day of {base:,} payments "
     "(ScenarioConfig(seed=2, days=1, payout_delay_days=0)) copied with fresh ids up to "
-    "{actions:,} payment actions, written as stored JSON texts (money.dumps) and decoded "
-    "as pipeline.plan.raw_inputs does (payments: booking.wire.StoredPayments; the payout: "
-    "money.loads); each repeat in a fresh child process; decode and transform() timed "
-    "apart (wall and CPU); peak RSS (ru_maxrss) growth over the RSS before the decode (the "
-    "decoded input included) and over the RSS after it (the transform's own). "
+    "{actions:,} payment actions, written as stored JSON texts (money.dumps, UTF-8 bytes "
+    "as ledger.raw.get_texts gives them) and handed over as pipeline.plan.raw_inputs does "
+    "(the payout decoded by booking.wire.decode_payouts; the payments as "
+    "booking.wire.StoredPayments, whose text transform() reads itself, with "
+    "booking.arrow_read); each repeat in a fresh child process; decode and transform() "
+    "timed apart (wall and CPU); peak RSS (ru_maxrss) growth over the RSS before the "
+    "decode (the decoded input included) and over the RSS after it (the transform's own). "
     "Rows/s = invoice rows out per wall second of transform(). The frames only: "
     "result.bookings() (typed documents) is not part of it."
 )
