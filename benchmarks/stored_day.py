@@ -31,8 +31,8 @@ METHOD = (
     "pipeline.plan.raw_inputs of one payout day stored in a fresh SQLite state database "
     "(transform_scale.build_day: {actions:,} payment actions, their payments, saved with "
     "Ledger.save_raw); each repeat in a fresh process, wall time of raw_inputs alone "
-    "(read as JSON text; the payout decoded into dicts, the payments into booking.wire "
-    "structs)."
+    "(read as JSON text in UTF-8; the payout decoded into dicts; the payments left as "
+    "their text, which transform() reads with booking.arrow_read)."
 )
 
 
