@@ -110,8 +110,10 @@ ALL_FAULTS = {**FAULTS, **TEXT_FAULTS}
 NOBODY = dict.fromkeys(columns.READERS, 0)
 
 
+@pytest.mark.parametrize("chunk", [arrow_read.CHUNK, 4])  # one chunk; several joined
 @pytest.mark.parametrize("fault", sorted(ALL_FAULTS))
-def test_faults_book_alike_from_text(fault):
+def test_faults_book_alike_from_text(fault, chunk, monkeypatch):
+    monkeypatch.setattr(arrow_read, "CHUNK", chunk)
     rng = random.Random(fault)
     payouts, payments = _day(7, days=3, per_day=15)
     ALL_FAULTS[fault](payouts, payments, rng)
@@ -158,7 +160,9 @@ def test_the_column_reader_asks_the_structs_for_their_own_fields():
     assert set(LINE_TEXT + LINE_MONEY) == set(WireLine.__struct_fields__)
 
 
-def test_a_clean_stored_day_is_read_without_the_one_by_one_parser(monkeypatch):
+@pytest.mark.parametrize("chunk", [arrow_read.CHUNK, 3])  # one chunk; seven joined
+def test_a_clean_stored_day_is_read_without_the_one_by_one_parser(monkeypatch, chunk):
+    monkeypatch.setattr(arrow_read, "CHUNK", chunk)
     payouts, payments = _day(4, days=2, per_day=10)
     texts = _texts(payments)
     expected = read_payments({key: money.loads(text) for key, text in texts.items()})

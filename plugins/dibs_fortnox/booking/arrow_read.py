@@ -125,7 +125,63 @@ def read_payment_texts(
             table = table.filter(pa.array(~later))
         if chunk_keys:
             batches.append(ArrowBatch(chunk_keys, _fields(table)))
-    return batches, deferred
+    return ([_joined(batches)] if len(batches) > 1 else batches), deferred
+
+
+def _joined(batches: list[ArrowBatch]) -> ArrowBatch:
+    """The chunks' fields as one batch, so the frames are built once, not built per chunk
+    and then copied into one (1.4 s at a million actions). Sources stay charges first,
+    then refunds, and lines follow their sources."""
+    fields = [b.fields for b in batches]
+    charges = [int(f.n_charges.sum()) for f in fields]
+    charge_lines = [int(f.n_lines[:c].sum()) for f, c in zip(fields, charges, strict=True)]
+
+    def payments(name: str) -> list[Any]:
+        return [v for f in fields for v in getattr(f, name)]
+
+    def by_kind(values: list[Any], cut: list[int]) -> list[Any]:
+        return [
+            *(v[:c] for v, c in zip(values, cut, strict=True)),
+            *(v[c:] for v, c in zip(values, cut, strict=True)),
+        ]
+
+    def sources(name: str) -> Any:
+        parts = by_kind([getattr(f, name) for f in fields], charges)
+        return np.concatenate(parts) if isinstance(parts[0], np.ndarray) else _chain(parts)
+
+    def lines(values: list[Any]) -> Any:
+        parts = by_kind(values, charge_lines)
+        return np.concatenate(parts) if isinstance(parts[0], np.ndarray) else _chain(parts)
+
+    joined = PaymentFields(
+        payment_ids=payments("payment_ids"),
+        currencies=payments("currencies"),
+        order_references=payments("order_references"),
+        countries=payments("countries"),
+        company_names=payments("company_names"),
+        company_numbers=payments("company_numbers"),
+        n_charges=np.concatenate([f.n_charges for f in fields]),
+        n_refunds=np.concatenate([f.n_refunds for f in fields]),
+        source_ids=sources("source_ids"),
+        whens=sources("whens"),
+        states=sources("states"),
+        amounts=sources("amounts"),
+        surcharges=sources("surcharges"),
+        source_bad=sources("source_bad"),
+        n_lines=sources("n_lines"),
+        references=lines([f.references for f in fields]),
+        names=lines([f.names for f in fields]),
+        quantities=lines([f.quantities for f in fields]),
+        units=lines([f.units for f in fields]),
+        line_money=[lines([f.line_money[j] for f in fields]) for j in range(len(LINE_MONEY))],
+        line_bad=lines([f.line_bad for f in fields]),
+        prepared_lines=all(f.prepared_lines for f in fields),
+    )
+    return ArrowBatch([k for b in batches for k in b.keys], joined)
+
+
+def _chain(parts: list[list[Any]]) -> list[Any]:
+    return [v for part in parts for v in part]
 
 
 def _read_chunk(texts: Sequence[str | bytes]) -> pa.Table | None:
