@@ -139,19 +139,17 @@ def _joined(batches: list[ArrowBatch]) -> ArrowBatch:
     def payments(name: str) -> list[Any]:
         return [v for f in fields for v in getattr(f, name)]
 
-    def by_kind(values: list[Any], cut: list[int]) -> list[Any]:
-        return [
-            *(v[:c] for v, c in zip(values, cut, strict=True)),
-            *(v[c:] for v, c in zip(values, cut, strict=True)),
-        ]
+    def by_kind(values: list[Any], cut: list[int]) -> Any:
+        """Each chunk's charge part, then each chunk's refund part, as one column."""
+        pairs = list(zip(values, cut, strict=True))
+        parts = [v[:c] for v, c in pairs] + [v[c:] for v, c in pairs]
+        return np.concatenate(parts) if isinstance(parts[0], np.ndarray) else _chain(parts)
 
     def sources(name: str) -> Any:
-        parts = by_kind([getattr(f, name) for f in fields], charges)
-        return np.concatenate(parts) if isinstance(parts[0], np.ndarray) else _chain(parts)
+        return by_kind([getattr(f, name) for f in fields], charges)
 
     def lines(values: list[Any]) -> Any:
-        parts = by_kind(values, charge_lines)
-        return np.concatenate(parts) if isinstance(parts[0], np.ndarray) else _chain(parts)
+        return by_kind(values, charge_lines)
 
     joined = PaymentFields(
         payment_ids=payments("payment_ids"),
