@@ -2,16 +2,19 @@
 
 The bulk transform works on whole columns, so the Nets JSON is read field by field over
 all records at once (a pass per field, numpy arrays for numbers) instead of record by
-record. Payments come as dicts or, from the state database, as ``booking.wire`` structs
-(read by attribute; their types were checked while decoding). Only what is plainly
+record. Payments come as dicts or, from the state database, as their JSON text, which
+``booking.arrow_read`` reads into columns (and ``booking.wire`` structs read by attribute
+whatever Arrow defers); every reader fills ``wire.PaymentFields``, and
+``frames_of_fields`` applies the rules below to all of them. Only what is plainly
 well-formed is read this way: integers for money, ISO 8601 strings with an offset for
 times, strings for text. A payment or payout with anything else (a float amount, a
 quantity as text, a missing id) is read by ``booking.parse``, whose lenient rules and
 error messages stay the only ones, and its records are turned into the same rows; one
 that cannot be read at all is listed in ``unreadable`` with its ``ParseError``.
 
-Frames (row order is input order, payments decoded into structs first, then those read by
-``booking.parse``; ``*_row`` columns are positions in another frame):
+Frames (rows in the order of the readers: read from text, then from structs, then from
+dicts, then by ``booking.parse``, each in input order; ``*_row`` columns are positions in
+another frame):
 
 * ``payments``: ``key`` (the id it was passed under), ``payment_id``, ``currency`` (None
   when missing), ``order_reference``, ``country``/``company_name``/``company_number``
