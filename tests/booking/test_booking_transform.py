@@ -342,6 +342,28 @@ def test_unreadable_payout_is_an_error_and_held_while_others_book():
     assert [b.payout_id for b in result.bookings()] == ["po1"]
 
 
+@pytest.mark.parametrize(
+    ("fault", "message"),
+    [
+        (
+            {"amount": 2**70},
+            "paymentActions[0].amount: 1180591620717411303424 minor units is beyond",
+        ),
+        ("not an action", "paymentActions[0]: 'not an action' is not a payment action"),
+    ],
+)
+def test_a_corrupt_action_holds_its_payout_while_others_book(fault, message):
+    pay = payment("p1", lines=["Tröja 1 × 160.00 @25%"])
+    action = {**charged(pay), **fault} if isinstance(fault, dict) else fault
+    bad = payout("po-bad", charged(pay))
+    bad["paymentActions"] = [action]
+    result = book(pay, payouts=[bad, payout("po1", charged(pay))])
+    [error] = result.errors
+    assert error.payout_id == "po-bad" and message in error.message
+    assert [h.payout_id for h in result.held] == ["po-bad"]
+    assert [b.payout_id for b in result.bookings()] == ["po1"]
+
+
 def test_lenient_parsing_missing_summary_and_lowercase_action():
     pay = payment("p1", lines=["Tröja 1 × 160.00 @25%"])
     del pay["payment"]["summary"]

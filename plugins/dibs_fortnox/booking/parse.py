@@ -32,6 +32,7 @@ from dibs_fortnox.model import (
 )
 
 _FRACTION = re.compile(r"(\.\d{1,6})\d*")
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
 
 class ParseError(ValueError):
@@ -61,14 +62,22 @@ def _ore(data: Mapping[str, Any], key: str, where: str) -> int:
     if isinstance(value, bool):
         raise ParseError(f"{where}.{key}: expected minor units, got {value!r}")
     if isinstance(value, int):
-        return value
+        return _held_in_64_bits(value, key, where)
     try:
         number = Decimal(str(value))
     except InvalidOperation as exc:
         raise ParseError(f"{where}.{key}: expected minor units, got {value!r}") from exc
     if number != number.to_integral_value():
         raise ParseError(f"{where}.{key}: {value!r} is not a whole number of minor units")
-    return int(number)
+    return _held_in_64_bits(int(number), key, where)
+
+
+def _held_in_64_bits(ore: int, key: str, where: str) -> int:
+    """Booking keeps money in int64 columns: a larger amount is a corrupt record, and
+    reading it would stop the whole day instead of holding its payout."""
+    if not _INT64_MIN <= ore <= _INT64_MAX:
+        raise ParseError(f"{where}.{key}: {ore} minor units is beyond any real amount")
+    return ore
 
 
 def _text(data: Mapping[str, Any], key: str) -> str:
@@ -198,9 +207,14 @@ def parse_payout(data: Mapping[str, Any]) -> Payout:
         day = date.fromisoformat(str(day_text)[:10])
     except ValueError as exc:
         raise ParseError(f"{where}: date {day_text!r} is not YYYY-MM-DD") from exc
+    listed = data.get("paymentActions") or []
+    if not isinstance(listed, list):
+        raise ParseError(f"{where}: paymentActions is {listed!r}, not a list of actions")
     actions = []
-    for i, raw in enumerate(data.get("paymentActions") or []):
+    for i, raw in enumerate(listed):
         at = f"{where} paymentActions[{i}]"
+        if not isinstance(raw, Mapping):
+            raise ParseError(f"{at}: {raw!r} is not a payment action")
         payment_id = raw.get("paymentId")
         actions.append(
             PayoutAction(
