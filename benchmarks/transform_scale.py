@@ -7,9 +7,9 @@ dicts (order lines included), and the payout's header sums grow with it, so the 
 are as independent as real payments and the payout still reconciles.
 
 The transform is fed what the pipeline feeds it (``pipeline.plan.raw_inputs``): the
-day is written out as the JSON texts the state database keeps; the payout is decoded
-into a dict, and the payments are handed over as their text, which ``transform()``
-reads itself (``booking.arrow_read``).
+day is written out as the JSON texts the state database keeps and handed over as that
+text, which ``transform()`` reads itself: the payout as ``booking.wire.StoredPayout``
+(its actions as structs), the payments as ``StoredPayments`` (``booking.arrow_read``).
 The decode and the transform are timed apart, in a child process per repeat (so peak
 memory is that run's alone). Memory is the growth of peak resident size (``ru_maxrss``)
 over the size before the decode (the decoded input included) and over the size after it
@@ -38,9 +38,9 @@ METHOD = (
     "(ScenarioConfig(seed=2, days=1, payout_delay_days=0)) copied with fresh ids up to "
     "{actions:,} payment actions, written as stored JSON texts (money.dumps, UTF-8 bytes "
     "as ledger.raw.get_texts gives them) and handed over as pipeline.plan.raw_inputs does "
-    "(the payout decoded by booking.wire.decode_payouts; the payments as "
-    "booking.wire.StoredPayments, whose text transform() reads itself, with "
-    "booking.arrow_read); each repeat in a fresh child process; decode and transform() "
+    "(the payout as booking.wire.StoredPayout, the payments as booking.wire.StoredPayments, "
+    "whose text transform() reads itself: the payout's actions as structs, the payments "
+    "with booking.arrow_read); each repeat in a fresh child process; decode and transform() "
     "timed apart (wall and CPU); peak RSS (ru_maxrss) growth over the RSS before the "
     "decode (the decoded input included) and over the RSS after it (the transform's own). "
     "Rows/s = invoice rows out per wall second of transform(). The frames only: "
@@ -103,7 +103,7 @@ def child(actions: int, base: int, profile: bool = False) -> dict[str, Any]:
     from dibs_fortnox import money
     from dibs_fortnox.booking.settings import BookingAccounts, BookingSettings
     from dibs_fortnox.booking.transform import transform
-    from dibs_fortnox.booking.wire import StoredPayments, decode_payouts
+    from dibs_fortnox.booking.wire import StoredPayments, StoredPayout
 
     built_payouts, built_payments = build_day(actions, base)
     # UTF-8 bytes, as the ledger gives them (ledger.raw.get_texts).
@@ -113,7 +113,7 @@ def child(actions: int, base: int, profile: bool = False) -> dict[str, Any]:
     settings = BookingSettings("bench", BookingAccounts(3001, 3106, 3105, 1516, 1930, 6040))
     before = _rss_mb()
     started = time.perf_counter()
-    payouts = decode_payouts(payout_texts)
+    payouts = [StoredPayout(text) for text in payout_texts]
     payments = StoredPayments(payment_texts)
     decode_seconds = time.perf_counter() - started
     decoded = _rss_mb()
@@ -130,7 +130,7 @@ def child(actions: int, base: int, profile: bool = False) -> dict[str, Any]:
     if result.held or result.errors:
         raise RuntimeError(f"the benchmark day did not book: {result.held[:1]} {result.errors[:1]}")
     return {
-        "actions": len(payouts[0]["paymentActions"]),
+        "actions": payouts[0]["numberOfPaymentActions"],
         "invoice_rows": len(result.invoices),
         "documents": len(result.payments),
         "payments": len(payments),

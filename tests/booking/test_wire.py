@@ -1,9 +1,10 @@
-"""Payments read from stored JSON text book exactly as the dicts of the same text.
+"""Payouts and payments read from stored JSON text book exactly as the dicts of the same text.
 
 ``booking.wire`` decodes a stored payment straight into typed structs when it fits them
-and keeps it as a dict when it does not; ``columns`` reads the structs by attribute. On
-generated days and on every fault case of the bulk/reference comparison (and a few that
-only text can carry), the transform of ``StoredPayments`` must equal the transform of the
+and keeps it as a dict when it does not, and reads a stored payout's actions as structs
+(``StoredPayout``); ``columns`` reads the structs by attribute. On generated days and on
+every fault case of the bulk/reference comparison (and those only text can carry), the
+transform of ``StoredPayout``s and ``StoredPayments`` must equal the transform of the
 dicts ``money.loads`` makes of the same texts: frames, held payouts, errors, warnings.
 """
 
@@ -29,28 +30,35 @@ from dibs_fortnox.booking import arrow_read, columns
 from dibs_fortnox.booking.columns import read_payments
 from dibs_fortnox.booking.transform import transform
 from dibs_fortnox.booking.wire import (
+    ACTION_FIELDS,
     CHARGE_TEXT,
     LINE_MONEY,
     LINE_TEXT,
     REFUND_TEXT,
     SOURCE_MONEY,
     StoredPayments,
+    StoredPayout,
+    WireAction,
     WireCharge,
     WireLine,
     WirePayment,
     WireRefund,
     decode_payment,
-    decode_payouts,
 )
 
 
 def assert_stored_books_as_dicts(
-    payouts: list[dict[str, Any]], texts: dict[str, str], booked: frozenset[str] = frozenset()
+    payouts: list[dict[str, Any]] | list[str],
+    texts: dict[str, str],
+    booked: frozenset[str] = frozenset(),
 ) -> StoredPayments:
+    """Payouts (dicts, or their texts) and payments as stored texts book as their dicts."""
+    payout_texts = [p if isinstance(p, str) else money.dumps(_exact(p)) for p in payouts]
     stored = StoredPayments(texts)
     dicts = {key: money.loads(text) for key, text in texts.items()}
     assert_same_result(
-        transform(payouts, stored, SETTINGS, booked), transform(payouts, dicts, SETTINGS, booked)
+        transform([StoredPayout(t) for t in payout_texts], stored, SETTINGS, booked),
+        transform([money.loads(t) for t in payout_texts], dicts, SETTINGS, booked),
     )
     return stored
 
@@ -106,7 +114,25 @@ TEXT_FAULTS = {
 }
 
 
-ALL_FAULTS = {**FAULTS, **TEXT_FAULTS}
+# Payout texts the action structs refuse (read as dicts) or read and find irregular.
+PAYOUT_TEXT_FAULTS = {
+    "action amount as a fraction": lambda po, pa, r: _actions(po, r).update(
+        amount=Decimal("100.5")
+    ),
+    "action amount beyond 64 bits": lambda po, pa, r: _actions(po, r).update(amount=2**70),
+    "action payment id as a number": lambda po, pa, r: _actions(po, r).update(paymentId=12345),
+    "action kind as a number": lambda po, pa, r: _actions(po, r).update(paymentAction=1),
+    "action without VAT": lambda po, pa, r: _actions(po, r).pop("vatAmount"),
+    "action time as a number": lambda po, pa, r: _actions(po, r).update(timestamp=1),
+    "actions null": lambda po, pa, r: r.choice(po).update(paymentActions=None),
+    "actions as an object": lambda po, pa, r: r.choice(po).update(paymentActions={}),
+    "action as text": lambda po, pa, r: r.choice(po)["paymentActions"].append("x"),
+    "payout without an id": lambda po, pa, r: r.choice(po).pop("id"),
+    "payout fees as a fraction": lambda po, pa, r: r.choice(po).update(fees=Decimal("0.5")),
+}
+
+
+ALL_FAULTS = {**FAULTS, **TEXT_FAULTS, **PAYOUT_TEXT_FAULTS}
 NOBODY = dict.fromkeys(columns.READERS, 0)
 
 
@@ -202,12 +228,63 @@ def test_stored_payments_answer_membership_without_decoding():
     assert len(stored) == 2 and list(stored) == ["p1", "p2"]
 
 
-def test_payouts_are_decoded_in_order_with_exact_numbers():
-    texts = ['{"id": "a", "fees": 12.50}', '{"id": "b", "paymentActions": [{"amount": 100}]}']
-    assert decode_payouts(texts) == [
-        {"id": "a", "fees": Decimal("12.50")},
-        {"id": "b", "paymentActions": [{"amount": 100}]},
+def test_a_stored_payout_reads_as_the_dict_of_its_text():
+    texts = [
+        '{"id": "a", "fees": 12.50, "paymentActions": [{"amount": 1.5}]}',
+        '{"id": "b", "paymentActions": [{"amount": 100}], "id": "c"}',  # the last one wins
+        '{"id": "d", "reference": "\\ud800x"}',  # only the standard library reads it
+        '{"id": "e", "date": NaN}',
     ]
+    for text in texts:
+        assert dict(StoredPayout(text)) == money.loads(text)
+    assert StoredPayout(texts[0]).wire_actions() is None  # a fraction: the dicts judge it
+    assert StoredPayout(texts[0])["fees"] == Decimal("12.50")
+
+
+def test_a_stored_payout_leaves_its_actions_undecoded_for_the_header():
+    payout = StoredPayout('{"id": "a", "currency": "SEK", "paymentActions": [{"amount": 7}]}')
+    assert payout.get("currency") == "SEK" and "paymentActions" in payout
+    assert "paymentActions" not in payout._values
+    assert payout.wire_actions() == [WireAction(amount=7)]
+    assert "paymentActions" not in payout._values
+
+
+def test_the_action_structs_carry_the_fields_the_reader_asks_for():
+    assert ACTION_FIELDS == WireAction.__struct_fields__
+
+
+def test_action_payment_ids_fall_back_to_the_dicts_when_the_structs_refuse():
+    payout = StoredPayout('{"paymentActions": [{"paymentId": "p1"}, {}, {"paymentId": 2}]}')
+    assert payout.action_payment_ids() is None
+    assert StoredPayout('{"paymentActions": [{"paymentId": "p1"}, {}]}').action_payment_ids() == [
+        "p1",
+        None,
+    ]
+    assert StoredPayout('{"id": "a"}').action_payment_ids() is None
+
+
+def test_a_clean_stored_payout_is_read_from_its_action_structs(monkeypatch):
+    payouts, payments = _day(4, days=1, per_day=10)
+    (payout,) = [money.dumps(_exact(p)) for p in payouts if p["currency"] == "SEK"]
+
+    def refuse(self: StoredPayout, key: str) -> Any:
+        assert key != "paymentActions", "the actions were decoded into dicts"
+        return original(self, key)
+
+    original = StoredPayout.__getitem__
+    expected = columns.read_payouts([money.loads(payout)])
+    monkeypatch.setattr(StoredPayout, "__getitem__", refuse)
+    got = columns.read_payouts([StoredPayout(payout)])
+    pd.testing.assert_frame_equal(got.actions, expected.actions)
+    assert got.headers == expected.headers and not got.unreadable
+
+
+def test_a_payout_text_only_the_standard_library_reads_books_as_its_dict():
+    payouts, payments = _day(3, days=2, per_day=10)
+    payout_texts = [money.dumps(_exact(p)) for p in payouts]
+    assert '"reference": "' in payout_texts[0]
+    payout_texts[0] = payout_texts[0].replace('"reference": "', '"reference": "\\ud800', 1)
+    assert_stored_books_as_dicts(payout_texts, _texts(payments))
 
 
 def _with(texts: dict[str, str], key: str, old: str, new: str) -> dict[str, str]:

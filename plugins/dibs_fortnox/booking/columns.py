@@ -53,6 +53,7 @@ from dibs_fortnox.booking.arrow_read import read_payment_texts
 from dibs_fortnox.booking.countries import first_country
 from dibs_fortnox.booking.parse import ParseError, parse_payment, parse_payout
 from dibs_fortnox.booking.wire import (
+    ACTION_FIELDS,
     CHARGE_TEXT,
     LINE_MONEY,
     LINE_TEXT,
@@ -60,6 +61,7 @@ from dibs_fortnox.booking.wire import (
     SOURCE_MONEY,
     PaymentFields,
     StoredPayments,
+    StoredPayout,
     WireAddress,
     WireCompany,
     WireConsumer,
@@ -730,12 +732,12 @@ def _read_plain_actions(
     keys: list[int], raws: list[Mapping[str, Any]]
 ) -> tuple[pd.DataFrame, np.ndarray]:
     try:
-        actions, counts = _flat([r.get("paymentActions") or [] for r in raws])
-        bad_action = np.zeros(len(actions), bool)
-        (action_ids, payment_ids, kind_texts, stamps, amounts, fees, vats) = _dict_fields(
-            actions, ("id", "paymentId", "paymentAction", "timestamp", "amount", "fee", "vatAmount")
+        per_payout = list(map(_action_fields, raws))
+        counts = np.fromiter((len(f[0]) for f in per_payout), np.int64, len(raws))
+        (action_ids, payment_ids, kind_texts, stamps, amounts, fees, vats) = (
+            per_payout[0] if len(raws) == 1 else _joined_fields(per_payout, len(ACTION_FIELDS))
         )
-        del actions
+        del per_payout
         kind_of = {v: _KINDS.get(str(v or "").strip().casefold()) for v in set(kind_texts)}
         kinds = list(map(kind_of.__getitem__, kind_texts))
         bad_action = np.zeros(len(kinds), bool)
@@ -770,6 +772,25 @@ def _read_plain_actions(
     return frame, np.bincount(owner[bad_action], minlength=len(raws)) > 0
 
 
+def _action_fields(payout: Mapping[str, Any]) -> list[list[Any]]:
+    """A payout's actions, one list per ``ACTION_FIELDS`` name: from the structs of a
+    ``StoredPayout`` whose actions fit them, else from the action dicts."""
+    structs = payout.wire_actions() if isinstance(payout, StoredPayout) else None
+    if structs is not None:
+        return _struct_fields(structs, ACTION_FIELDS)
+    return _dict_fields(list(payout.get("paymentActions") or []), ACTION_FIELDS)
+
+
+def _joined_fields(per_record: list[list[list[Any]]], width: int) -> list[list[Any]]:
+    """Records' field lists, field by field, one after the other."""
+    return [list(chain.from_iterable(f[j] for f in per_record)) for j in range(width)]
+
+
+def _header(payout: Mapping[str, Any]) -> dict[str, Any]:
+    """The payout without its actions (a ``StoredPayout`` leaves them undecoded)."""
+    return {key: payout[key] for key in payout if key != "paymentActions"} | {"paymentActions": []}
+
+
 def read_payouts(payouts: Sequence[Mapping[str, Any]]) -> PayoutColumns:
     """Read the payouts: headers as records, actions as one frame."""
     headers: list[Payout] = []
@@ -777,7 +798,7 @@ def read_payouts(payouts: Sequence[Mapping[str, Any]]) -> PayoutColumns:
     unreadable: list[tuple[Mapping[str, Any], ParseError]] = []
     for data in payouts:
         try:
-            head = parse_payout({**data, "paymentActions": []})
+            head = parse_payout(_header(data))
         except ParseError as exc:
             unreadable.append((data, exc))
             continue

@@ -16,9 +16,14 @@ and error messages stay the only ones. So the two paths can only differ in speed
 
 Field names are Nets' own, so one tuple of names serves both paths.
 
+Payouts are kept as their text too (``StoredPayout``): split into top-level fields,
+with the actions read as structs of the fields booking reads.
+
 Example:
     >>> decode_payment('{"paymentId": "p1"}').paymentId
     'p1'
+    >>> StoredPayout('{"id": "o1", "paymentActions": [{"amount": 100}]}').wire_actions()[0].amount
+    100
     >>> StoredPayments({"p1": '{"paymentId": "p1"}'})["p1"]
     {'paymentId': 'p1'}
 """
@@ -28,6 +33,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 import msgspec
@@ -105,6 +111,24 @@ class WirePayment(msgspec.Struct, gc=False):
         return self.payment if self.payment is not None else self
 
 
+class WireAction(msgspec.Struct, gc=False):
+    """A payout's payment action, the fields booking reads (``ACTION_FIELDS``)."""
+
+    id: str | None = None
+    paymentId: str | None = None
+    paymentAction: str | None = None
+    timestamp: str | None = None
+    amount: int | None = None
+    fee: int | None = None
+    vatAmount: int | None = None
+
+
+class WireActionPayment(msgspec.Struct, gc=False):
+    """Only the payment an action names: what the extract needs to find the payments."""
+
+    paymentId: str | None = None
+
+
 # The names the column reader asks for, grouped by how it reads them: money (int, read
 # straight into int64) and the rest. The lenient path reads the same keys from dicts;
 # ``tests/booking/test_wire.py`` checks that together they are the structs' fields.
@@ -113,6 +137,7 @@ CHARGE_TEXT = ("chargeId", "created", "orderItems")
 REFUND_TEXT = ("refundId", "lastUpdated", "orderItems", "state")
 LINE_MONEY = ("unitPrice", "taxRate", "taxAmount", "grossTotalAmount", "netTotalAmount")
 LINE_TEXT = ("reference", "name", "quantity", "unit")
+ACTION_FIELDS = ("id", "paymentId", "paymentAction", "timestamp", "amount", "fee", "vatAmount")
 
 
 @dataclass
@@ -164,12 +189,73 @@ def decode_payment(text: str | bytes) -> WirePayment | None:
         return None
 
 
-def decode_payouts(texts: list[str | bytes]) -> list[dict[str, Any]]:
-    """Payout details from their stored text, as dicts (``booking.parse`` reads their
-    header and, for ``bookings()``, every action): a payout may hold a million actions,
-    so the collector is paused while they are made (no cycles among them)."""
-    with collector_paused():
-        return [loads(text) for text in texts]
+_TOP_LEVEL = msgspec.json.Decoder(dict[str, msgspec.Raw])
+_ACTIONS = msgspec.json.Decoder(list[WireAction])
+_ACTION_PAYMENTS = msgspec.json.Decoder(list[WireActionPayment])
+
+
+class StoredPayout(Mapping[str, Any]):
+    """A payout detail as its stored JSON text, decoded a field at a time.
+
+    A payout may hold a million payment actions: as dicts they took seconds to make and
+    gigabytes to keep, while booking reads seven fields of each. So the text is split
+    into its top-level fields once (each kept as its raw JSON), the header fields are
+    decoded as they are asked for, and the actions are read either as ``WireAction``
+    structs (``wire_actions``, for the column reader) or, for the lenient path, as the
+    dicts ``money.loads`` makes (``self["paymentActions"]``, kept once made). Text that
+    msgspec cannot split is decoded whole by ``money.loads``: as a mapping this is always
+    the dict ``money.loads`` makes of the text.
+    """
+
+    def __init__(self, text: str | bytes) -> None:
+        self.text = text
+        try:
+            self._parts: dict[str, msgspec.Raw] | None = _TOP_LEVEL.decode(text)
+        except ValueError:  # not an object, or text only the standard library reads
+            self._parts = None
+        self._values: dict[str, Any] = {}
+
+    @cached_property
+    def _whole(self) -> Mapping[str, Any]:
+        whole: Mapping[str, Any] = loads(self.text)
+        return whole
+
+    def __getitem__(self, key: str) -> Any:
+        if self._parts is None:
+            return self._whole[key]
+        if key not in self._values:
+            self._values[key] = loads(self._parts[key])
+        return self._values[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in (self._whole if self._parts is None else self._parts)  # not decoded
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._whole if self._parts is None else self._parts)
+
+    def __len__(self) -> int:
+        return len(self._whole if self._parts is None else self._parts)
+
+    def _strict(self, decoder: msgspec.json.Decoder[Any]) -> list[Any] | None:
+        raw = None if self._parts is None else self._parts.get("paymentActions")
+        if raw is None:
+            return None
+        try:
+            decoded: list[Any] = decoder.decode(raw)
+        except ValueError:  # a field of another type: the lenient path judges it
+            return None
+        return decoded
+
+    def wire_actions(self) -> list[WireAction] | None:
+        """The actions as structs (made anew each call, not kept), or None when they do
+        not fit the strict types (or are missing): then read ``self["paymentActions"]``."""
+        with collector_paused():
+            return self._strict(_ACTIONS)
+
+    def action_payment_ids(self) -> list[str | None] | None:
+        """Each action's ``paymentId`` as the strict types read it, or None as above."""
+        actions = self._strict(_ACTION_PAYMENTS)
+        return None if actions is None else [a.paymentId for a in actions]
 
 
 class StoredPayments(Mapping[str, Mapping[str, Any]]):

@@ -14,7 +14,7 @@ from typing import Any
 from dibs_fortnox.booking.documents import PayoutBooking
 from dibs_fortnox.booking.invariants import VALIDATIONS, ValidationContext
 from dibs_fortnox.booking.transform import HeldPayout, TransformResult, transform
-from dibs_fortnox.booking.wire import StoredPayments, decode_payouts
+from dibs_fortnox.booking.wire import StoredPayments, StoredPayout
 from dibs_fortnox.pipeline.context import StepContext
 
 log = logging.getLogger(__name__)
@@ -46,27 +46,33 @@ def run_payout_ids(ctx: StepContext) -> list[str]:
     return list(dict.fromkeys(str(item.get("id")) for item in items))
 
 
-def raw_inputs(ctx: StepContext) -> tuple[list[dict[str, Any]], StoredPayments]:
+def raw_inputs(ctx: StepContext) -> tuple[list[StoredPayout], StoredPayments]:
     """The run's payout details and every payment they reference, from the state database.
 
-    Both are read as their stored JSON text. The payments stay text: the transform reads
-    them straight into columns (``booking.arrow_read``), which at a million payment
-    actions took a fraction of decoding them into objects first (``transform-1m`` in
-    BENCHMARKS.md).
+    Both are read as their stored JSON text and stay text: the transform reads the
+    payments straight into columns (``booking.arrow_read``) and the payouts' actions as
+    structs (``booking.wire.StoredPayout``), which at a million payment actions took a
+    fraction of decoding them into objects first (``transform-1m`` in BENCHMARKS.md).
     """
     payout_ids = run_payout_ids(ctx)
     stored = ctx.ledger.get_raw_texts(ctx.tenant.id, "payout", payout_ids)
-    payouts = decode_payouts([stored[pid] for pid in payout_ids if pid in stored])
-    wanted = [
-        str(action["paymentId"])
-        for payout in payouts
-        for action in payout.get("paymentActions") or []
-        if action.get("paymentId")
-    ]
+    payouts = [StoredPayout(stored[pid]) for pid in payout_ids if pid in stored]
+    wanted = [pid for payout in payouts for pid in _payment_ids(payout) if pid]
     found = ctx.ledger.get_raw_texts(ctx.tenant.id, "payment", wanted)
     # In the order the payouts first name them, as the transform lists its documents.
     payments = StoredPayments({pid: found[pid] for pid in dict.fromkeys(wanted) if pid in found})
     return payouts, payments
+
+
+def _payment_ids(payout: StoredPayout) -> list[Any]:
+    """The payments a payout's actions name (``str`` of any id that is not text)."""
+    strict = payout.action_payment_ids()
+    if strict is not None:
+        return strict
+    return [
+        str(action["paymentId"]) if action.get("paymentId") else None
+        for action in payout.get("paymentActions") or []
+    ]
 
 
 def booked_elsewhere(ctx: StepContext, todays_payouts: set[str]) -> frozenset[str]:
