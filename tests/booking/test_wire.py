@@ -333,8 +333,46 @@ def test_a_chunk_arrow_refuses_is_read_the_slower_way_and_only_that_chunk(monkey
     texts = _texts(payments)
     keys = list(texts)
     texts = _with(texts, keys[3], '"paymentId": ', '"paymentId": 1, "x": ')  # a number
-    texts[keys[12]] = texts[keys[12]].replace('{"', '{\n"', 1)  # a line break: pretty JSON
     read = read_payments(StoredPayments(texts))
-    assert read.read_by["text"] == len(texts) - 16
-    assert read.read_by["structs"] == 15  # the number as paymentId: the lenient path
+    assert read.read_by["text"] == len(texts) - 8
+    assert read.read_by["structs"] == 7  # the number as paymentId: the lenient path
     assert_stored_books_as_dicts(payouts, texts)
+
+
+# Texts whose line breaks or blankness could put Arrow's rows out of step with the texts.
+LAYOUTS = {
+    "pretty JSON": lambda text: text.replace('{"', '{\n  "').replace("[{", "[\n{"),
+    "a trailing line break": lambda text: text + "\n",
+    "two objects in one text": lambda text: text + "\n" + text,
+    "blank": lambda text: "  ",
+    "empty": lambda text: "",
+}
+
+
+@pytest.mark.parametrize("block", [None, 256])  # Arrow's blocks as set; blocks cut mid-text
+@pytest.mark.parametrize("layout", sorted(LAYOUTS))
+def test_line_breaks_and_blank_texts_never_shift_a_payment_onto_another(layout, block, monkeypatch):
+    monkeypatch.setattr(arrow_read, "CHUNK", 8)
+    if block:
+        monkeypatch.setattr(arrow_read, "_READ", arrow_read.pj.ReadOptions(block_size=block))
+    payouts, payments = _day(5, days=2, per_day=10)
+    texts = _texts(payments)
+    keys = list(texts)
+    texts[keys[12]] = LAYOUTS[layout](texts[keys[12]])
+    if layout == "two objects in one text":
+        texts[keys[13]] = "  "  # a blank text beside it would even out the row count
+    read = read_payments(StoredPayments(texts))
+    assert sum(read.read_by.values()) + len(read.unreadable) == len(texts)
+    if layout in ("pretty JSON", "a trailing line break"):
+        assert_stored_books_as_dicts(payouts, texts)
+        return
+    # Not JSON: that payment alone is unreadable, named, and its payout held.
+    stored = transform(payouts, StoredPayments(texts), SETTINGS)
+    missing = dict(texts)
+    del missing[keys[12]]
+    alone = transform(payouts, StoredPayments(missing), SETTINGS)
+    [error] = [e for e in stored.errors if e.payment_id == keys[12]]
+    assert "its stored text is not JSON" in error.message
+    assert {h.payout_id for h in stored.held} == {h.payout_id for h in alone.held}
+    for name in ("invoices", "payments", "vouchers"):
+        pd.testing.assert_frame_equal(getattr(stored, name), getattr(alone, name))

@@ -112,9 +112,10 @@ def read_payment_texts(
     """Read the texts chunk by chunk; returns the batches read and the keys deferred."""
     batches: list[ArrowBatch] = []
     deferred: list[str] = []
+    buffer = _ChunkBuffer()
     for start in range(0, len(keys), CHUNK):
         chunk_keys = list(keys[start : start + CHUNK])
-        table = _read_chunk(texts[start : start + CHUNK])
+        table = _read_chunk(texts[start : start + CHUNK], buffer)
         if table is None:
             deferred += chunk_keys
             continue
@@ -182,22 +183,46 @@ def _chain(parts: list[list[Any]]) -> list[Any]:
     return [v for part in parts for v in part]
 
 
-def _read_chunk(texts: Sequence[str | bytes]) -> pa.Table | None:
+class _ChunkBuffer:
+    """One buffer every chunk's texts are written into in turn, one text per line.
+
+    Joining each chunk into fresh bytes cost 3.6 s at a million actions against 0.4 s
+    for the copy itself: every new 130 MB had to be faulted in page by page. Arrow
+    copies what it reads out of the buffer, so the next chunk may overwrite it.
+    """
+
+    def __init__(self) -> None:
+        self._data = bytearray()
+
+    def lines(self, texts: list[bytes]) -> memoryview:
+        size = sum(map(len, texts)) + len(texts)
+        if len(self._data) < size:
+            self._data = bytearray(size)
+        view = memoryview(self._data)
+        at = 0
+        for text in texts:
+            end = at + len(text)
+            view[at:end] = text
+            view[end] = 10  # b"\n"
+            at = end + 1
+        return view[: max(0, at - 1)]
+
+
+def _read_chunk(texts: Sequence[str | bytes], buffer: _ChunkBuffer) -> pa.Table | None:
     """The chunk as one table (a row per text), or None when Arrow cannot read it so."""
     try:
-        data = b"\n".join(texts)  # type: ignore[arg-type]  # bytes, as the ledger gives them
-    except TypeError:
-        try:
-            data = b"\n".join(t if isinstance(t, bytes) else t.encode() for t in texts)
-        except UnicodeEncodeError:  # a lone surrogate in the text itself
-            return None
-    if data.count(b"\n") != len(texts) - 1:
-        return None  # a line break inside a text: one line per text no longer holds
+        encoded = [t if isinstance(t, bytes) else t.encode() for t in texts]
+    except UnicodeEncodeError:  # a lone surrogate in the text itself
+        return None
+    # A text with no JSON in it is no row at all, and one with a line break inside may be
+    # two: with neither, one row per text is certain once the row count matches.
+    if not all(encoded) or any(map(bytes.isspace, encoded)):
+        return None
     try:
-        table = pj.read_json(pa.py_buffer(data), read_options=_READ, parse_options=_PARSE)
+        data = pa.py_buffer(buffer.lines(encoded))
+        table = pj.read_json(data, read_options=_READ, parse_options=_PARSE)
     except pa.ArrowInvalid:  # a type the schema refuses, duplicate keys, bad escapes
         return None
-    # An empty or blank text is no row at all: the rows would no longer match the keys.
     return table.combine_chunks() if table.num_rows == len(texts) else None
 
 

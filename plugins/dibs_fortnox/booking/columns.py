@@ -665,22 +665,28 @@ def read_payments(payments: Mapping[str, Mapping[str, Any]]) -> PaymentColumns:
         done = set(texts).difference(deferred)
     else:
         done = set()
-    loose = [k for k in payments if k not in typed and k not in done]
+    unreadable: dict[str, ParseError] = {}
+    loose: dict[str, Mapping[str, Any]] = {}
+    for key in payments:
+        if key not in typed and key not in done:
+            try:
+                loose[key] = payments[key]
+            except ParseError as exc:  # stored text that is not JSON
+                unreadable[key] = exc
     for keys, raws, shape, reader in (
         (list(typed), list(typed.values()), _STRUCTS, "structs"),
-        (loose, [payments[k] for k in loose], _DICTS, "dicts"),
+        (list(loose), list(loose.values()), _DICTS, "dicts"),
     ):
         if not keys and (read or reader == "structs"):
             continue  # an empty frame would make the concatenation's text columns object
         frames, odd = _split_plain(keys, raws, partial(_read_plain_payments, shape=shape))
         take(reader, [k for k, o in zip(keys, odd, strict=True) if not o], frames)
         irregular_keys += [k for k, o in zip(keys, odd, strict=True) if o]
-    unreadable: dict[str, ParseError] = {}
     parsed: list[Payment] = []
     parsed_keys: list[str] = []
     for key in irregular_keys:
         try:
-            parsed.append(parse_payment(payments[key]))
+            parsed.append(parse_payment(payments[key]))  # not loose[key]: maybe a struct
             parsed_keys.append(key)
         except ParseError as exc:
             unreadable[key] = exc

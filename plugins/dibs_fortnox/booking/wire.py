@@ -40,6 +40,7 @@ import msgspec
 import numpy as np
 
 from dibs_fortnox.booking.gc_pause import collector_paused
+from dibs_fortnox.booking.parse import ParseError
 from dibs_fortnox.money import loads
 
 
@@ -270,7 +271,14 @@ class StoredPayments(Mapping[str, Mapping[str, Any]]):
         self.texts = dict(texts)
 
     def __getitem__(self, key: str) -> Mapping[str, Any]:
-        value: Mapping[str, Any] = loads(self.texts[key])
+        text = self.texts[key]
+        try:
+            value: Mapping[str, Any] = loads(text)
+        except ValueError as exc:
+            raise ParseError(
+                f"payment {key}: its stored text is not JSON ({exc}); run the day's extract "
+                "again to fetch it anew"
+            ) from exc
         return value
 
     def __contains__(self, key: object) -> bool:
