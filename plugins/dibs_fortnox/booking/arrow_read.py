@@ -29,6 +29,7 @@ Example:
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -47,6 +48,12 @@ from dibs_fortnox.booking.wire import (
     SOURCE_MONEY,
     PaymentFields,
 )
+
+# Arrow's own allocator (mimalloc) keeps what it frees for later: at a million actions
+# the transform peaked 450 MB higher with it and ran slower (BENCHMARKS.md, 2026-12-07).
+# The C library's malloc gives it back. An operator's ARROW_DEFAULT_MEMORY_POOL wins.
+if "ARROW_DEFAULT_MEMORY_POOL" not in os.environ:
+    pa.set_memory_pool(pa.system_memory_pool())
 
 # Texts per read: a chunk Arrow refuses is deferred whole, and the buffer one chunk's text
 # is written into (about 130 MB at this size) is the extra memory of reading the text.
