@@ -158,8 +158,8 @@ class _ChunkBuffer:
 
     def lines(self, texts: list[bytes]) -> memoryview:
         size = sum(map(len, texts)) + len(texts)
-        if len(self._data) < size:
-            self._data = bytearray(size)
+        if len(self._data) < size:  # room for larger chunks to come: each new buffer
+            self._data = bytearray(size + size // 4)  # is faulted in anew
         view = memoryview(self._data)
         at = 0
         for text in texts:
@@ -185,34 +185,33 @@ def _read_chunk(texts: Sequence[str | bytes], buffer: _ChunkBuffer) -> pa.Table 
         table = pj.read_json(data, read_options=_READ, parse_options=_PARSE)
     except pa.ArrowInvalid:  # a type the schema refuses, duplicate keys, bad escapes
         return None
-    return table.combine_chunks() if table.num_rows == len(texts) else None
+    return table if table.num_rows == len(texts) else None
 
 
-def _owners(lists: pa.ListArray, of: np.ndarray) -> np.ndarray:
+def _owners(lists: pa.ChunkedArray, of: np.ndarray) -> np.ndarray:
     """For each value in ``lists``, the position in ``of`` of the row holding it."""
     return np.repeat(of, _lengths(lists))
 
 
-def _lengths(lists: pa.ListArray) -> np.ndarray:
+def _lengths(lists: pa.ChunkedArray) -> np.ndarray:
     lengths: np.ndarray = pc.fill_null(pc.list_value_length(lists), 0).to_numpy()
     return lengths.astype(np.int64, copy=False)
 
 
 def _deferred_rows(table: pa.Table) -> np.ndarray:
     """Payments Arrow reads but not as the structs would: for the slower reader."""
-    n = table.num_rows
-    later: np.ndarray = table["payment"].chunk(0).is_valid().to_numpy(zero_copy_only=False).copy()
-    rows = np.arange(n)
+    later: np.ndarray = table["payment"].is_valid().to_numpy().copy()
+    rows = np.arange(table.num_rows)
     for name in ("charges", "refunds"):
-        sources = table[name].chunk(0)
-        values = sources.flatten()
+        sources = table[name]
+        values = pc.list_flatten(sources)
         source_owner = _owners(sources, rows)
         items = pc.struct_field(values, "orderItems")
-        lines = items.flatten()
+        lines = pc.list_flatten(items)
         line_owner = _owners(items, source_owner)
-        later[source_owner[values.is_null().to_numpy(zero_copy_only=False)]] = True
-        later[line_owner[lines.is_null().to_numpy(zero_copy_only=False)]] = True
-        quantity = pc.struct_field(lines, "quantity").to_numpy(zero_copy_only=False)
+        later[source_owner[values.is_null().to_numpy()]] = True
+        later[line_owner[lines.is_null().to_numpy()]] = True
+        quantity = pc.struct_field(lines, "quantity").to_numpy()
         later[line_owner[~_plain_quantity(quantity)]] = True
     return later
 
@@ -254,12 +253,14 @@ def _objects(values: pa.ChunkedArray) -> list[Any]:
     return out
 
 
-def _shared_texts(values: pa.ChunkedArray) -> list[Any]:
-    """Text with '' where missing, one Python string per distinct value (a day's lines
-    repeat a few units and product names many times)."""
-    encoded = pc.dictionary_encode(pc.fill_null(values, "").combine_chunks())
-    words = encoded.dictionary.to_numpy(zero_copy_only=False)
-    out: list[Any] = words[encoded.indices.to_numpy()].tolist()
+def _shared(values: pa.ChunkedArray, missing: str | None) -> list[Any]:
+    """Text with ``missing`` where missing, one Python string per distinct value: for
+    columns of few values (units, product names, currencies, countries), whose strings
+    would otherwise be made once per row."""
+    encoded = pc.dictionary_encode(values.combine_chunks())
+    words = np.append(encoded.dictionary.to_numpy(zero_copy_only=False), missing)
+    codes = pc.fill_null(encoded.indices, len(encoded.dictionary)).to_numpy()
+    out: list[Any] = words[codes].tolist()
     return out
 
 
@@ -285,6 +286,9 @@ def _fields(table: pa.Table) -> PaymentFields:
     def column(*path: str) -> list[Any]:
         return _objects(_field(table.column(path[0]), *path[1:]))
 
+    def few(*path: str) -> list[Any]:
+        return _shared(_field(table.column(path[0]), *path[1:]), None)
+
     charges, refunds = table.column("charges"), table.column("refunds")
     charge_values, refund_values = pc.list_flatten(charges), pc.list_flatten(refunds)
     # Every chunk's charges, then every chunk's refunds.
@@ -298,30 +302,30 @@ def _fields(table: pa.Table) -> PaymentFields:
     n_charges = len(charge_values)
     return PaymentFields(
         payment_ids=column("paymentId"),
-        currencies=column("orderDetails", "currency"),
+        currencies=few("orderDetails", "currency"),
         order_references=column("orderDetails", "reference"),
         countries=list(
             zip(
-                column("consumer", "shippingAddress", "country"),
-                column("consumer", "billingAddress", "country"),
+                few("consumer", "shippingAddress", "country"),
+                few("consumer", "billingAddress", "country"),
                 strict=True,
             )
         ),
-        company_names=column("consumer", "company", "name"),
-        company_numbers=column("consumer", "company", "registrationNumber"),
+        company_names=few("consumer", "company", "name"),
+        company_numbers=few("consumer", "company", "registrationNumber"),
         n_charges=_lengths(charges),
         n_refunds=_lengths(refunds),
         source_ids=_objects(pc.struct_field(sources, "id")),
         whens=_objects(pc.struct_field(sources, "when")),
-        states=[""] * n_charges + _objects(pc.struct_field(refund_values, "state")),
+        states=[""] * n_charges + _shared(pc.struct_field(refund_values, "state"), None),
         amounts=_money(pc.struct_field(sources, "amount")),
         surcharges=_money(pc.struct_field(sources, "surchargeAmount")),
         source_bad=np.zeros(len(sources), bool),
         n_lines=_lengths(items),
-        references=_shared_texts(pc.struct_field(lines, "reference")),
-        names=_shared_texts(pc.struct_field(lines, "name")),
+        references=_shared(pc.struct_field(lines, "reference"), ""),
+        names=_shared(pc.struct_field(lines, "name"), ""),
         quantities=quantities,
-        units=_shared_texts(pc.struct_field(lines, "unit")),
+        units=_shared(pc.struct_field(lines, "unit"), ""),
         line_money=[_money(pc.struct_field(lines, f)) for f in LINE_MONEY],
         line_bad=np.zeros(len(lines), bool),
         prepared_lines=True,
