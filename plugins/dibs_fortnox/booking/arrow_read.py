@@ -258,7 +258,7 @@ def _shared(values: pa.ChunkedArray, missing: str | None) -> list[Any]:
     columns of few values (units, product names, currencies, countries), whose strings
     would otherwise be made once per row."""
     encoded = pc.dictionary_encode(values.combine_chunks())
-    words = np.append(encoded.dictionary.to_numpy(zero_copy_only=False), missing)
+    words = np.array([*encoded.dictionary.to_pylist(), missing], dtype=object)
     codes = pc.fill_null(encoded.indices, len(encoded.dictionary)).to_numpy()
     out: list[Any] = words[codes].tolist()
     return out
