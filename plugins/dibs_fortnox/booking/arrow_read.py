@@ -185,7 +185,12 @@ def _read_chunk(texts: Sequence[str | bytes], buffer: _ChunkBuffer) -> pa.Table 
         table = pj.read_json(data, read_options=_READ, parse_options=_PARSE)
     except pa.ArrowInvalid:  # a type the schema refuses, duplicate keys, bad escapes
         return None
-    return table if table.num_rows == len(texts) else None
+    if table.num_rows != len(texts):
+        return None
+    # Compacted: the reader's buffers keep room to grow, and every chunk's table is kept
+    # until the last is read (at a million actions the peak was 2,224 MB without this,
+    # 1,853 MB with it).
+    return table.combine_chunks()
 
 
 def _owners(lists: pa.ChunkedArray, of: np.ndarray) -> np.ndarray:
@@ -279,8 +284,8 @@ def _field(values: pa.ChunkedArray, *path: str) -> pa.ChunkedArray:
 def _fields(table: pa.Table) -> PaymentFields:
     """The ``PaymentFields`` of a table that ``_deferred_rows`` found nothing odd in.
 
-    The table's chunks (one per chunk of texts) are never combined whole: only each leaf
-    column is put together, as it becomes numpy or a list.
+    The chunks' tables are not combined into one: only each leaf column is put
+    together, as it becomes numpy or a list.
     """
 
     def column(*path: str) -> list[Any]:
