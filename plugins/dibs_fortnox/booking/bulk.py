@@ -358,14 +358,23 @@ def _stockholm_days(nanos: np.ndarray) -> np.ndarray:
     return as_dates[:-1][inverse] if len(uniques) else np.zeros(0, object)
 
 
-def _descriptions(ln: pd.DataFrame) -> np.ndarray:
+# What the invoice rows take from a plan's lines.
+_ROW_COLUMNS = ("account", "net", "vat_percent", "gross", "name", "quantity", "unit", "unit_price")
+
+
+def _rows(lines: pd.DataFrame, rows: np.ndarray, columns: tuple[str, ...]) -> dict[str, Any]:
+    """The given rows of some columns, as arrays. Usually every clean payout is booked in
+    bulk and ``rows`` is every line in order: then nothing is copied (copying three
+    million rows of these columns cost 0.4 s)."""
+    every = len(rows) == len(lines) and bool(np.array_equal(rows, np.arange(len(rows))))
+    return {c: lines[c].to_numpy() if every else lines[c].to_numpy()[rows] for c in columns}
+
+
+def _descriptions(ln: dict[str, Any]) -> np.ndarray:
     """``documents.row_description`` of each line, worked out once per distinct line."""
-    columns = [ln[c].to_numpy(dtype=object) for c in ("name", "quantity", "unit")]
-    codes, first = _combined_codes(
-        *(pd.factorize(c)[0] for c in columns),
-        pd.factorize(ln["unit_price"].to_numpy())[0],
-    )
-    prices = ln["unit_price"].to_numpy()
+    columns = [np.asarray(ln[c], dtype=object) for c in ("name", "quantity", "unit")]
+    prices = ln["unit_price"]
+    codes, first = _combined_codes(*(pd.factorize(c)[0] for c in columns), pd.factorize(prices)[0])
     texts = np.array(
         [
             row_description(columns[0][i], Decimal(columns[1][i]), columns[2][i], int(prices[i]))
@@ -435,9 +444,8 @@ def bulk_rows(
         "currency": currencies[po],
         "amount": sign * chosen["amount"].to_numpy(),
     }
-    ln = plan.lines
     rows = _lines_of(d, plan.docs["n_rows"].to_numpy(), plan.docs["first_row"].to_numpy())
-    ln = ln.iloc[rows]
+    ln = _rows(plan.lines, rows, _ROW_COLUMNS)
     n_rows = plan.docs["n_rows"].to_numpy()[d]
     per_line = np.repeat(np.arange(len(chosen)), n_rows)
     line_sign = sign[per_line]
@@ -446,11 +454,11 @@ def bulk_rows(
     line_cols = {k: v[per_line] for k, v in doc_cols.items()}
     line_cols.update(
         row=row_no,
-        account=ln["account"].to_numpy(),
+        account=ln["account"],
         quantity=line_sign,
-        price=ln["net"].to_numpy(),
-        vat_percent=ln["vat_percent"].to_numpy(),
-        gross=line_sign * ln["gross"].to_numpy(),
+        price=ln["net"],
+        vat_percent=ln["vat_percent"],
+        gross=line_sign * ln["gross"],
         description=_descriptions(ln),
     )
     payment_cols = {
