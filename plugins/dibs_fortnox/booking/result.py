@@ -18,7 +18,7 @@ import pandas as pd
 from dibs_fortnox.booking.assemble import TransformWarning, bookings_from_frames
 from dibs_fortnox.booking.documents import PayoutBooking
 from dibs_fortnox.booking.parse import parse_payout
-from dibs_fortnox.booking.wire import StoredPayout
+from dibs_fortnox.booking.wire import lean_payout
 from dibs_fortnox.model import Payout
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -48,12 +48,6 @@ class TransformError(NamedTuple):
         return self.message
 
 
-def _lean(raw: Mapping[str, Any]) -> Mapping[str, Any]:
-    """A stored payout with only the action fields booking reads, where they fit."""
-    lean = raw.with_wire_actions() if isinstance(raw, StoredPayout) else None
-    return raw if lean is None else lean
-
-
 class ParsedPayouts(Sequence[Payout]):
     """Raw payout dicts that are read into ``Payout`` records only when first used.
 
@@ -67,7 +61,7 @@ class ParsedPayouts(Sequence[Payout]):
     @cached_property
     def _parsed(self) -> tuple[Payout, ...]:
         # These payouts were read once already to be booked, so this cannot raise.
-        return tuple(parse_payout(_lean(raw)) for raw in self._raw)
+        return tuple(parse_payout(lean_payout(raw)) for raw in self._raw)
 
     @overload
     def __getitem__(self, index: int) -> Payout: ...

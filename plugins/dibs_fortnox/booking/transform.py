@@ -40,6 +40,7 @@ from dibs_fortnox.booking.result import (
 )
 from dibs_fortnox.booking.rounding import with_vat_and_rounding
 from dibs_fortnox.booking.settings import BookingSettings
+from dibs_fortnox.booking.wire import lean_payout
 from dibs_fortnox.model import Payment
 
 __all__ = ["HeldPayout", "TransformError", "TransformResult", "local_day", "transform"]
@@ -91,7 +92,7 @@ class _Day:
 
     def _plan_by_reference(self, row: int) -> None:
         raw = self.out.raw[row]
-        payout = parse_payout(raw)
+        payout = parse_payout(lean_payout(raw))
         for action in payout.actions:
             key = action.payment_id
             if key is None or key in self._parsed or key not in self.payments:

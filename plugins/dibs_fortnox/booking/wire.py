@@ -271,6 +271,13 @@ class StoredPayout(Mapping[str, Any]):
         return None if actions is None else [a.paymentId for a in actions]
 
 
+def lean_payout(payout: Mapping[str, Any]) -> Mapping[str, Any]:
+    """What ``booking.parse.parse_payout`` should read: a stored payout's header with only
+    the action fields booking reads, where the actions fit the structs; else the payout."""
+    lean = payout.with_wire_actions() if isinstance(payout, StoredPayout) else None
+    return payout if lean is None else lean
+
+
 class StoredPayments(Mapping[str, Mapping[str, Any]]):
     """Payments by id as their stored JSON text.
 
