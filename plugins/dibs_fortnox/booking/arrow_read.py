@@ -176,8 +176,9 @@ def _read_chunk(texts: Sequence[str | bytes], buffer: _ChunkBuffer) -> pa.Table 
         encoded = [t if isinstance(t, bytes) else t.encode() for t in texts]
     except UnicodeEncodeError:  # a lone surrogate in the text itself
         return None
-    # A text with no JSON in it is no row at all, and one with a line break inside may be
-    # two: with neither, one row per text is certain once the row count matches.
+    # Arrow skips a blank line and reads two objects in one text as two rows, so a blank
+    # text beside a text of two would shift the rows unseen. With no blank text, one row
+    # per text is certain once the count matches (a pretty-printed text is still one).
     if not all(encoded) or any(map(bytes.isspace, encoded)):
         return None
     try:
