@@ -385,3 +385,17 @@ def test_booked_payouts_are_parsed_from_their_action_structs():
     parsed = list(result.payouts)
     assert parsed == list(transform(payouts, payments, SETTINGS).payouts) and parsed
     assert all("paymentActions" not in p._values for p in stored)  # no action dicts made
+
+
+@pytest.mark.parametrize("text", ["not json at all", "[]"])
+def test_a_stored_payout_that_is_no_json_object_is_held_by_its_key_while_others_book(text):
+    payouts, payments = _day(4, days=2, per_day=10)
+    stored = [StoredPayout(money.dumps(_exact(p)), p["id"]) for p in payouts]
+    texts = _texts(payments)
+    alone = transform(stored, StoredPayments(texts), SETTINGS)
+    result = transform([StoredPayout(text, "po-broken"), *stored], StoredPayments(texts), SETTINGS)
+    [error] = [e for e in result.errors if e.payout_id == "po-broken"]
+    assert "its stored text is not a JSON object" in error.message
+    assert [h.payout_id for h in result.held] == ["po-broken", *(h.payout_id for h in alone.held)]
+    for name in ("invoices", "payments", "vouchers"):
+        pd.testing.assert_frame_equal(getattr(result, name), getattr(alone, name))

@@ -150,7 +150,7 @@ def _transform(
     out = read_payouts(payouts)
     held: list[HeldPayout] = []
     for raw, exc in out.unreadable:
-        payout_id = str(raw.get("id") or "?")
+        payout_id = _payout_id(raw)
         errors.append(TransformError("payout", payout_id, None, str(exc)))
         held.append(HeldPayout(payout_id, None, f"payout {payout_id} could not be read: {exc}"))
     plan = plan_bulk(pay, out, settings, already_booked)
@@ -173,6 +173,14 @@ def _transform(
         payouts=ParsedPayouts(day.booked),
         voucher_series=settings.voucher_series,
     )
+
+
+def _payout_id(raw: Mapping[str, Any]) -> str:
+    """An unreadable payout's id, as far as its record tells it."""
+    try:
+        return str(raw.get("id") or "?")
+    except ParseError:  # stored text that is not a JSON object: the id it is stored under
+        return str(getattr(raw, "key", None) or "?")
 
 
 _DTYPES: dict[str, Any] = {

@@ -208,8 +208,9 @@ class StoredPayout(Mapping[str, Any]):
     the dict ``money.loads`` makes of the text.
     """
 
-    def __init__(self, text: str | bytes) -> None:
+    def __init__(self, text: str | bytes, key: str | None = None) -> None:
         self.text = text
+        self.key = key  # the id it is stored under, for an error about text that is not JSON
         try:
             self._parts: dict[str, msgspec.Raw] | None = _TOP_LEVEL.decode(text)
         except ValueError:  # not an object, or text only the standard library reads
@@ -218,7 +219,15 @@ class StoredPayout(Mapping[str, Any]):
 
     @cached_property
     def _whole(self) -> Mapping[str, Any]:
-        whole: Mapping[str, Any] = loads(self.text)
+        try:
+            whole = loads(self.text)
+        except ValueError as exc:
+            whole = exc
+        if not isinstance(whole, Mapping):
+            raise ParseError(
+                f"payout {self.key or '?'}: its stored text is not a JSON object "
+                f"({whole}); run the day's extract again to fetch it anew"
+            )
         return whole
 
     def __getitem__(self, key: str) -> Any:

@@ -8,11 +8,13 @@ Invariants run here: a payout with any error is held with its reason and not pos
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from dibs_fortnox.booking.documents import PayoutBooking
 from dibs_fortnox.booking.invariants import VALIDATIONS, ValidationContext
+from dibs_fortnox.booking.parse import ParseError
 from dibs_fortnox.booking.transform import HeldPayout, TransformResult, transform
 from dibs_fortnox.booking.wire import StoredPayments, StoredPayout
 from dibs_fortnox.pipeline.context import StepContext
@@ -56,7 +58,7 @@ def raw_inputs(ctx: StepContext) -> tuple[list[StoredPayout], StoredPayments]:
     """
     payout_ids = run_payout_ids(ctx)
     stored = ctx.ledger.get_raw_texts(ctx.tenant.id, "payout", payout_ids)
-    payouts = [StoredPayout(stored[pid]) for pid in payout_ids if pid in stored]
+    payouts = [StoredPayout(stored[pid], pid) for pid in payout_ids if pid in stored]
     wanted = [pid for payout in payouts for pid in _payment_ids(payout) if pid]
     found = ctx.ledger.get_raw_texts(ctx.tenant.id, "payment", wanted)
     # In the order the payouts first name them, as the transform lists its documents.
@@ -65,13 +67,20 @@ def raw_inputs(ctx: StepContext) -> tuple[list[StoredPayout], StoredPayments]:
 
 
 def _payment_ids(payout: StoredPayout) -> list[Any]:
-    """The payments a payout's actions name (``str`` of any id that is not text)."""
+    """The payments a payout's actions name (``str`` of any id that is not text); none
+    when the payout cannot be read (the transform holds it with the reason)."""
     strict = payout.action_payment_ids()
     if strict is not None:
         return strict
+    try:
+        actions = payout.get("paymentActions") or []
+    except ParseError:
+        return []
+    if not isinstance(actions, list):
+        return []
     return [
-        str(action["paymentId"]) if action.get("paymentId") else None
-        for action in payout.get("paymentActions") or []
+        str(a["paymentId"]) if isinstance(a, Mapping) and a.get("paymentId") else None
+        for a in actions
     ]
 
 
@@ -92,7 +101,7 @@ def booked_elsewhere(ctx: StepContext, todays_payouts: set[str]) -> frozenset[st
 def plan_day(ctx: StepContext) -> DayPlan:
     """Transform the day's raw data and hold every payout that fails a check."""
     payouts, payments = raw_inputs(ctx)
-    todays = {str(p.get("id")) for p in payouts}
+    todays = {str(p.key) for p in payouts}  # stored under their ids
     result = transform(payouts, payments, ctx.settings, booked_elsewhere(ctx, todays))
     held = list(result.held)
     bookings: list[PayoutBooking] = []
