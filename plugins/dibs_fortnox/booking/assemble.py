@@ -76,25 +76,47 @@ def _runs(values: list[Any]) -> Iterator[tuple[int, int]]:
         start = end
 
 
-def _invoice(c: Columns, start: int, end: int, notes: dict[str, tuple[str, ...]]) -> InvoiceDoc:
+# An invoice row's customer columns, in the order ``_customer`` reads them.
+_CUSTOMER_COLUMNS = (
+    "customer", "customer_name", "customer_country", "vat_type", "currency", "customer_kind",
+    "vat_number",
+)  # fmt: skip
+
+
+def _customer(c: Columns, at: int, known: dict[tuple[Any, ...], CustomerSpec]) -> CustomerSpec:
+    """The invoice's customer; a day has few, and each is made once (it is immutable)."""
+    fields = tuple(c[name][at] for name in _CUSTOMER_COLUMNS)
+    spec = known.get(fields)
+    if spec is None:
+        key, name, country, vat_type, currency, kind, vat_number = map(str, fields)
+        spec = known[fields] = CustomerSpec(
+            key=key,
+            name=name,
+            country_code=country or None,
+            vat_type=vat_type,
+            currency=currency,
+            kind=kind,
+            vat_number=vat_number or None,
+        )
+    return spec
+
+
+def _invoice(
+    c: Columns,
+    start: int,
+    end: int,
+    notes: dict[str, tuple[str, ...]],
+    customers: dict[tuple[Any, ...], CustomerSpec],
+) -> InvoiceDoc:
     """The invoice or credit whose rows are ``start:end`` of the payout's columns."""
     ref = str(c["external_ref"][start])
-    currency = str(c["currency"][start])
     return InvoiceDoc(
         external_ref=ref,
         payment_id=str(c["payment_id"][start]),
         order_reference=str(c["order_reference"][start]),
         invoice_date=c["invoice_date"][start],
-        currency=currency,
-        customer=CustomerSpec(
-            key=str(c["customer"][start]),
-            name=str(c["customer_name"][start]),
-            country_code=str(c["customer_country"][start]) or None,
-            vat_type=str(c["vat_type"][start]),
-            currency=currency,
-            kind=str(c["customer_kind"][start]),
-            vat_number=str(c["vat_number"][start]) or None,
-        ),
+        currency=str(c["currency"][start]),
+        customer=_customer(c, start, customers),
         # The contract made the numbers int64, so the lists hold Python ints.
         rows=tuple(
             map(
@@ -137,11 +159,12 @@ def bookings_from_frames(
     invoice_columns = _columns_by_payout(invoices, ["seq", "row"])
     payment_columns = _columns_by_payout(payments, ["seq"])
     voucher_columns = _columns_by_payout(vouchers, ["row"])
+    customers: dict[tuple[Any, ...], CustomerSpec] = {}
     result = []
     for payout in payouts:
         pid = payout.payout_id
         inv = invoice_columns.get(pid)
-        docs = [_invoice(inv, s, e, notes) for s, e in _runs(inv["seq"])] if inv else []
+        docs = [_invoice(inv, s, e, notes, customers) for s, e in _runs(inv["seq"])] if inv else []
         docs.sort(key=lambda d: d.is_credit)  # stable: invoices before credits
         pay = payment_columns.get(pid)
         payment_docs = (
