@@ -53,18 +53,18 @@ def _columns_by_payout(frame: pd.DataFrame, order: list[str]) -> dict[str, Colum
 
     One sort and one conversion per column for the whole frame: filtering and sorting it
     again for every payout made assembling a day of 20,000 payments take most of a
-    minute, and making a record per row (``itertuples``) took a third of assembling a
+    minute, and making a record per row (``itertuples``) took about 30 % of assembling a
     day of a million actions.
     """
     ordered = frame.sort_values(["payout_id", *order], kind="stable")
     columns = {name: ordered[name].tolist() for name in ordered.columns}
-    grouped: dict[str, Columns] = {}
-    start = 0
-    for payout_id, run in groupby(columns["payout_id"]):
-        end = start + sum(1 for _ in run)
-        grouped[str(payout_id)] = {name: values[start:end] for name, values in columns.items()}
-        start = end
-    return grouped
+    ids = columns["payout_id"]
+    if ids and ids[0] == ids[-1]:  # sorted, so one payout: its lists are the columns
+        return {str(ids[0]): columns}
+    return {
+        str(ids[start]): {name: values[start:end] for name, values in columns.items()}
+        for start, end in _runs(ids)
+    }
 
 
 def _runs(values: list[Any]) -> Iterator[tuple[int, int]]:
