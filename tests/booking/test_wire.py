@@ -399,3 +399,10 @@ def test_a_stored_payout_that_is_no_json_object_is_held_by_its_key_while_others_
     assert [h.payout_id for h in result.held] == ["po-broken", *(h.payout_id for h in alone.held)]
     for name in ("invoices", "payments", "vouchers"):
         pd.testing.assert_frame_equal(getattr(result, name), getattr(alone, name))
+
+
+def test_payment_ids_are_read_leniently_where_the_structs_refuse():
+    loose = StoredPayout('{"paymentActions": [{"paymentId": "p1"}, {}, {"paymentId": 2}, "x"]}')
+    assert loose.payment_ids() == ["p1", None, "2", None]
+    assert StoredPayout('{"paymentActions": [{"paymentId": "p1"}]}').payment_ids() == ["p1"]
+    assert StoredPayout("not json", "po").payment_ids() == []

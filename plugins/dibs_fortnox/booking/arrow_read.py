@@ -22,9 +22,9 @@ difference left: a fraction written with more than 15 significant digits whose f
 has a shorter form (0.30000000000000001) reads as that form (0.3).
 
 Example:
-    >>> batches, deferred = read_payment_texts(["p1"], ['{"paymentId": "p1"}'])
-    >>> [list(b.keys) for b in batches], deferred
-    ([['p1']], [])
+    >>> batch, deferred = read_payment_texts(["p1"], ['{"paymentId": "p1"}'])
+    >>> batch.keys, deferred
+    (['p1'], [])
 """
 
 from __future__ import annotations
@@ -115,8 +115,9 @@ class ArrowBatch:
 
 def read_payment_texts(
     keys: Sequence[str], texts: Sequence[str | bytes]
-) -> tuple[list[ArrowBatch], list[str]]:
-    """Read the texts chunk by chunk; returns the batches read and the keys deferred.
+) -> tuple[ArrowBatch | None, list[str]]:
+    """Read the texts chunk by chunk; returns what was read (None if nothing) and the
+    keys deferred.
 
     The chunks' tables are put together before their fields are taken out, so the
     fields are made once, charges before refunds over the whole batch (taking them per
@@ -141,8 +142,8 @@ def read_payment_texts(
             tables.append(table)
             read_keys += chunk_keys
     if not tables:
-        return [], deferred
-    return [ArrowBatch(read_keys, _fields(pa.concat_tables(tables)))], deferred
+        return None, deferred
+    return ArrowBatch(read_keys, _fields(pa.concat_tables(tables))), deferred
 
 
 class _ChunkBuffer:

@@ -51,7 +51,7 @@ import pandas as pd
 
 from dibs_fortnox.booking.arrow_read import read_payment_texts
 from dibs_fortnox.booking.countries import first_country
-from dibs_fortnox.booking.parse import ParseError, parse_payment, parse_payout
+from dibs_fortnox.booking.parse import KIND_BY_TEXT, ParseError, parse_payment, parse_payout
 from dibs_fortnox.booking.wire import (
     ACTION_FIELDS,
     CHARGE_TEXT,
@@ -68,15 +68,15 @@ from dibs_fortnox.booking.wire import (
     WireOrder,
     WirePayment,
     decode_payment,
+    payout_header,
 )
-from dibs_fortnox.model import ActionKind, Payment, Payout
+from dibs_fortnox.model import Payment, Payout
 
 # What ``parse.parse_timestamp`` reads without help: an offset, at most 7 fractional
 # digits (.NET writes 4); pandas then agrees with it to the microsecond after flooring.
 _PLAIN_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,7})?(?:Z|[+-]\d{2}:\d{2})")
 # Every ASCII digit as "0": times of one layout become one string, checked once.
 _DIGITS_AS_ZERO = bytes.maketrans(b"0123456789", b"0000000000")
-_KINDS = {kind.value.casefold(): kind.value for kind in ActionKind}
 # Who read a payment, fastest first: Arrow from text, structs, dicts, ``booking.parse``.
 READERS = ("text", "structs", "dicts", "one by one")
 
@@ -652,8 +652,8 @@ def read_payments(payments: Mapping[str, Mapping[str, Any]]) -> PaymentColumns:
     typed: dict[str, WirePayment] = {}
     if isinstance(payments, StoredPayments):
         texts = payments.texts
-        batches, deferred = read_payment_texts(list(texts), list(texts.values()))
-        for batch in batches:
+        batch, deferred = read_payment_texts(list(texts), list(texts.values()))
+        if batch is not None:
             try:
                 take("text", batch.keys, frames_of_fields(batch.keys, batch.fields))
             except _Irregular:
@@ -744,7 +744,7 @@ def _read_plain_actions(
             per_payout[0] if len(raws) == 1 else _joined_fields(per_payout, len(ACTION_FIELDS))
         )
         del per_payout
-        kind_of = {v: _KINDS.get(str(v or "").strip().casefold()) for v in set(kind_texts)}
+        kind_of = {v: _kind_value(v) for v in set(kind_texts)}
         kinds = list(map(kind_of.__getitem__, kind_texts))
         bad_action = np.zeros(len(kinds), bool)
         if None in kind_of.values():
@@ -778,6 +778,12 @@ def _read_plain_actions(
     return frame, np.bincount(owner[bad_action], minlength=len(raws)) > 0
 
 
+def _kind_value(text: Any) -> str | None:
+    """The ``ActionKind`` value ``parse`` reads from an action's kind, or None."""
+    kind = KIND_BY_TEXT.get(str(text or "").strip().casefold())
+    return None if kind is None else kind.value
+
+
 def _action_fields(payout: Mapping[str, Any]) -> list[list[Any]]:
     """A payout's actions, one list per ``ACTION_FIELDS`` name: from the structs of a
     ``StoredPayout`` whose actions fit them, else from the action dicts."""
@@ -792,11 +798,6 @@ def _joined_fields(per_record: list[list[list[Any]]], width: int) -> list[list[A
     return [list(chain.from_iterable(f[j] for f in per_record)) for j in range(width)]
 
 
-def _header(payout: Mapping[str, Any]) -> dict[str, Any]:
-    """The payout without its actions (a ``StoredPayout`` leaves them undecoded)."""
-    return {key: payout[key] for key in payout if key != "paymentActions"} | {"paymentActions": []}
-
-
 def read_payouts(payouts: Sequence[Mapping[str, Any]]) -> PayoutColumns:
     """Read the payouts: headers as records, actions as one frame."""
     headers: list[Payout] = []
@@ -804,7 +805,7 @@ def read_payouts(payouts: Sequence[Mapping[str, Any]]) -> PayoutColumns:
     unreadable: list[tuple[Mapping[str, Any], ParseError]] = []
     for data in payouts:
         try:
-            head = parse_payout(_header(data))
+            head = parse_payout(payout_header(data))
         except ParseError as exc:
             unreadable.append((data, exc))
             continue

@@ -196,11 +196,12 @@ def parse_payment(data: Mapping[str, Any]) -> Payment:
     )
 
 
-_KIND_BY_TEXT = {kind.value.casefold(): kind for kind in ActionKind}
+# An action's kind by its casefolded name: Nets' casing varies.
+KIND_BY_TEXT = {kind.value.casefold(): kind for kind in ActionKind}
 
 
 def _kind(value: object, where: str) -> ActionKind:
-    kind = _KIND_BY_TEXT.get(str(value or "").strip().casefold())
+    kind = KIND_BY_TEXT.get(str(value or "").strip().casefold())
     if kind is not None:
         return kind
     raise ParseError(f"{where}: unknown paymentAction {value!r} (expected Charge, Refund, Deposit)")

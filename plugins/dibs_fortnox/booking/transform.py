@@ -40,7 +40,7 @@ from dibs_fortnox.booking.result import (
 )
 from dibs_fortnox.booking.rounding import with_vat_and_rounding
 from dibs_fortnox.booking.settings import BookingSettings
-from dibs_fortnox.booking.wire import lean_payout
+from dibs_fortnox.booking.wire import StoredPayout, lean_payout
 from dibs_fortnox.model import Payment
 
 __all__ = ["HeldPayout", "TransformError", "TransformResult", "local_day", "transform"]
@@ -180,7 +180,7 @@ def _payout_id(raw: Mapping[str, Any]) -> str:
     try:
         return str(raw.get("id") or "?")
     except ParseError:  # stored text that is not a JSON object: the id it is stored under
-        return str(getattr(raw, "key", None) or "?")
+        return (raw.key if isinstance(raw, StoredPayout) else None) or "?"
 
 
 _DTYPES: dict[str, Any] = {

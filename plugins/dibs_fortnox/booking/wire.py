@@ -222,13 +222,16 @@ class StoredPayout(Mapping[str, Any]):
         try:
             whole = loads(self.text)
         except ValueError as exc:
-            whole = exc
+            raise self._not_an_object(str(exc)) from exc
         if not isinstance(whole, Mapping):
-            raise ParseError(
-                f"payout {self.key or '?'}: its stored text is not a JSON object "
-                f"({whole}); run the day's extract again to fetch it anew"
-            )
+            raise self._not_an_object(f"it is a {type(whole).__name__}")
         return whole
+
+    def _not_an_object(self, why: str) -> ParseError:
+        return ParseError(
+            f"payout {self.key or '?'}: its stored text is not a JSON object ({why}); run "
+            "the day's extract again to fetch it anew"
+        )
 
     def __getitem__(self, key: str) -> Any:
         if self._parts is None:
@@ -270,14 +273,36 @@ class StoredPayout(Mapping[str, Any]):
         actions = self.wire_actions()
         if actions is None:
             return None
-        lean = {key: self[key] for key in self if key != "paymentActions"}
-        lean["paymentActions"] = [msgspec.structs.asdict(a) for a in actions]
-        return lean
+        return payout_header(self) | {
+            "paymentActions": [msgspec.structs.asdict(a) for a in actions]
+        }
 
     def action_payment_ids(self) -> list[str | None] | None:
         """Each action's ``paymentId`` as the strict types read it, or None as above."""
         actions = self._strict(_ACTION_PAYMENTS)
         return None if actions is None else [a.paymentId for a in actions]
+
+    def payment_ids(self) -> list[str | None]:
+        """The payments the actions name (``str`` of an id that is not text, None for
+        none); none at all when the payout cannot be read (the transform holds it)."""
+        strict = self.action_payment_ids()
+        if strict is not None:
+            return strict
+        try:
+            actions = self.get("paymentActions") or []
+        except ParseError:
+            return []
+        if not isinstance(actions, list):
+            return []
+        return [
+            str(a["paymentId"]) if isinstance(a, Mapping) and a.get("paymentId") else None
+            for a in actions
+        ]
+
+
+def payout_header(payout: Mapping[str, Any]) -> dict[str, Any]:
+    """The payout without its actions (a ``StoredPayout`` leaves them undecoded)."""
+    return {key: payout[key] for key in payout if key != "paymentActions"} | {"paymentActions": []}
 
 
 def lean_payout(payout: Mapping[str, Any]) -> Mapping[str, Any]:

@@ -8,13 +8,11 @@ Invariants run here: a payout with any error is held with its reason and not pos
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from dibs_fortnox.booking.documents import PayoutBooking
 from dibs_fortnox.booking.invariants import VALIDATIONS, ValidationContext
-from dibs_fortnox.booking.parse import ParseError
 from dibs_fortnox.booking.transform import HeldPayout, TransformResult, transform
 from dibs_fortnox.booking.wire import StoredPayments, StoredPayout
 from dibs_fortnox.pipeline.context import StepContext
@@ -59,29 +57,11 @@ def raw_inputs(ctx: StepContext) -> tuple[list[StoredPayout], StoredPayments]:
     payout_ids = run_payout_ids(ctx)
     stored = ctx.ledger.get_raw_texts(ctx.tenant.id, "payout", payout_ids)
     payouts = [StoredPayout(stored[pid], pid) for pid in payout_ids if pid in stored]
-    wanted = [pid for payout in payouts for pid in _payment_ids(payout) if pid]
+    wanted = [pid for payout in payouts for pid in payout.payment_ids() if pid]
     found = ctx.ledger.get_raw_texts(ctx.tenant.id, "payment", wanted)
     # In the order the payouts first name them, as the transform lists its documents.
     payments = StoredPayments({pid: found[pid] for pid in dict.fromkeys(wanted) if pid in found})
     return payouts, payments
-
-
-def _payment_ids(payout: StoredPayout) -> list[Any]:
-    """The payments a payout's actions name (``str`` of any id that is not text); none
-    when the payout cannot be read (the transform holds it with the reason)."""
-    strict = payout.action_payment_ids()
-    if strict is not None:
-        return strict
-    try:
-        actions = payout.get("paymentActions") or []
-    except ParseError:
-        return []
-    if not isinstance(actions, list):
-        return []
-    return [
-        str(a["paymentId"]) if isinstance(a, Mapping) and a.get("paymentId") else None
-        for a in actions
-    ]
 
 
 def booked_elsewhere(ctx: StepContext, todays_payouts: set[str]) -> frozenset[str]:
