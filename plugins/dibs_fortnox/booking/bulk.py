@@ -20,6 +20,7 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -30,6 +31,7 @@ import pandas as pd
 from dibs_fortnox.booking.buyers import Buyer, buyer_of, customer_for
 from dibs_fortnox.booking.columns import PaymentColumns, PayoutColumns
 from dibs_fortnox.booking.documents import row_description
+from dibs_fortnox.booking.regions import CustomerSpec
 from dibs_fortnox.booking.result import STOCKHOLM
 from dibs_fortnox.booking.rounding import round_half_up
 from dibs_fortnox.booking.settings import BookingSettings
@@ -319,7 +321,8 @@ def plan_bulk(
     n_rows = src["n_lines"].to_numpy()[lines_from]
     used = _lines_of(lines_from, src["n_lines"].to_numpy(), first_line)
     used_doc = np.repeat(docs["doc"].to_numpy(), n_rows)
-    ln = lines.iloc[used].reset_index(drop=True)
+    ln = lines if _is_every(used, len(lines)) else lines.iloc[used]
+    ln = ln.reset_index(drop=True)
     account, percent, rate_ok = _line_bookings(
         buyer_code[p][used_doc], ln["tax_rate"].to_numpy(), buyers, settings
     )
@@ -362,11 +365,15 @@ def _stockholm_days(nanos: np.ndarray) -> np.ndarray:
 _ROW_COLUMNS = ("account", "net", "vat_percent", "gross", "name", "quantity", "unit", "unit_price")
 
 
+def _is_every(rows: np.ndarray, n: int) -> bool:
+    """Whether ``rows`` is every position of ``n`` in order: the usual day, where a copy
+    of the selected rows would only repeat what is there (0.4-0.6 s at three million)."""
+    return len(rows) == n and bool(np.array_equal(rows, np.arange(n)))
+
+
 def _rows(lines: pd.DataFrame, rows: np.ndarray, columns: tuple[str, ...]) -> dict[str, Any]:
-    """The given rows of some columns, as arrays. Usually every clean payout is booked in
-    bulk and ``rows`` is every line in order: then nothing is copied (copying three
-    million rows of these columns cost 0.4 s)."""
-    every = len(rows) == len(lines) and bool(np.array_equal(rows, np.arange(len(rows))))
+    """The given rows of some columns, as arrays (no copy when ``rows`` is every line)."""
+    every = _is_every(rows, len(lines))
     return {c: lines[c].to_numpy() if every else lines[c].to_numpy()[rows] for c in columns}
 
 
@@ -384,6 +391,22 @@ def _descriptions(ln: dict[str, Any]) -> np.ndarray:
         dtype=object,
     )
     return texts[:-1][codes] if len(first) else np.zeros(0, object)
+
+
+def _customers(
+    buyers: list[Buyer], buyer: np.ndarray, currency: np.ndarray
+) -> Callable[[Callable[[CustomerSpec], Any]], np.ndarray]:
+    """Per document, a field of its customer: ``customer_for`` runs once per distinct
+    (buyer, currency), and each field is taken from those few (a loop over a million
+    documents cost 0.8 s)."""
+    codes, first = _combined_codes(buyer, pd.factorize(currency)[0])
+    specs = [customer_for(buyers[buyer[i]], currency[i]) for i in first]
+
+    def field(get: Callable[[CustomerSpec], Any]) -> np.ndarray:
+        values: np.ndarray = np.array([*map(get, specs), None], dtype=object)[:-1][codes]
+        return values
+
+    return field
 
 
 def bulk_rows(
@@ -418,14 +441,7 @@ def bulk_rows(
     day = _stockholm_days(chosen["when"].to_numpy())
     src_ids = src["source_id"].to_numpy(dtype=object)
     credits = np.where(is_refund, src_ids[np.maximum(chosen["credits"].to_numpy(), 0)], "")
-    specs_by_key: dict[tuple[int, str], Any] = {}
-    buyers = plan.buyers
-    spec_rows = []
-    for b, cur in zip(chosen["buyer"].to_numpy(), currencies[po], strict=True):
-        spec = specs_by_key.get((b, cur))
-        if spec is None:
-            spec = specs_by_key[(b, cur)] = customer_for(buyers[b], cur)
-        spec_rows.append(spec)
+    customer = _customers(plan.buyers, chosen["buyer"].to_numpy(), currencies[po])
     doc_cols: dict[str, Any] = {
         "payout_id": payout_ids[po],
         "seq": chosen["seq"].to_numpy() if len(chosen) else np.zeros(0, np.int64),
@@ -434,12 +450,12 @@ def bulk_rows(
         "payment_id": pay["payment_id"].to_numpy(dtype=object)[p],
         "credits": credits.astype(object),
         "order_reference": pay["order_reference"].to_numpy(dtype=object)[p],
-        "customer": np.array([s.key for s in spec_rows], dtype=object),
-        "customer_name": np.array([s.name for s in spec_rows], dtype=object),
-        "customer_country": np.array([s.country_code or "" for s in spec_rows], dtype=object),
-        "customer_kind": np.array([s.kind for s in spec_rows], dtype=object),
-        "vat_type": np.array([s.vat_type for s in spec_rows], dtype=object),
-        "vat_number": np.array([s.vat_number or "" for s in spec_rows], dtype=object),
+        "customer": customer(lambda c: c.key),
+        "customer_name": customer(lambda c: c.name),
+        "customer_country": customer(lambda c: c.country_code or ""),
+        "customer_kind": customer(lambda c: c.kind),
+        "vat_type": customer(lambda c: c.vat_type),
+        "vat_number": customer(lambda c: c.vat_number or ""),
         "invoice_date": day,
         "currency": currencies[po],
         "amount": sign * chosen["amount"].to_numpy(),
@@ -447,11 +463,12 @@ def bulk_rows(
     rows = _lines_of(d, plan.docs["n_rows"].to_numpy(), plan.docs["first_row"].to_numpy())
     ln = _rows(plan.lines, rows, _ROW_COLUMNS)
     n_rows = plan.docs["n_rows"].to_numpy()[d]
-    per_line = np.repeat(np.arange(len(chosen)), n_rows)
-    line_sign = sign[per_line]
+    line_sign = np.repeat(sign, n_rows)
     starts = np.concatenate([[0], np.cumsum(n_rows)[:-1]]) if len(chosen) else n_rows
     row_no = np.arange(len(rows)) - np.repeat(starts, n_rows) + 1
-    line_cols = {k: v[per_line] for k, v in doc_cols.items()}
+    # Each document's values onto its rows: a repeat, three times faster than indexing
+    # object arrays by row (0.9 s for these columns at three million rows).
+    line_cols = {k: np.repeat(v, n_rows) for k, v in doc_cols.items()}
     line_cols.update(
         row=row_no,
         account=ln["account"],

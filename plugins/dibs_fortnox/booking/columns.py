@@ -51,6 +51,7 @@ import pandas as pd
 
 from dibs_fortnox.booking.arrow_read import read_payment_texts
 from dibs_fortnox.booking.countries import first_country
+from dibs_fortnox.booking.frames import frame_of_arrays
 from dibs_fortnox.booking.parse import KIND_BY_TEXT, ParseError, parse_payment, parse_payout
 from dibs_fortnox.booking.wire import (
     ACTION_FIELDS,
@@ -512,12 +513,13 @@ def frames_of_fields(
 
 def _object_frame(columns: dict[str, Any]) -> pd.DataFrame:
     """A frame whose list columns stay ``object`` (no pandas 3 string inference pass)."""
-    return pd.DataFrame(
+    return frame_of_arrays(
         {
-            name: np.fromiter(values, object, len(values)) if isinstance(values, list) else values
+            name: np.fromiter(values, object, len(values))
+            if isinstance(values, list)
+            else np.asarray(values)
             for name, values in columns.items()
-        },
-        copy=False,
+        }
     )
 
 
@@ -662,17 +664,19 @@ def read_payments(payments: Mapping[str, Mapping[str, Any]]) -> PaymentColumns:
             decoded = decode_payment(texts[key])
             if decoded is not None:
                 typed[key] = decoded
-        done = set(texts).difference(deferred)
+        # What neither Arrow nor the structs read, in input order; usually nothing, and
+        # then the million keys are not walked again.
+        pending = set(deferred).difference(typed)
+        rest = [key for key in payments if key in pending] if pending else []
     else:
-        done = set()
+        rest = list(payments)
     unreadable: dict[str, ParseError] = {}
     loose: dict[str, Mapping[str, Any]] = {}
-    for key in payments:
-        if key not in typed and key not in done:
-            try:
-                loose[key] = payments[key]
-            except ParseError as exc:  # stored text that is not JSON
-                unreadable[key] = exc
+    for key in rest:
+        try:
+            loose[key] = payments[key]
+        except ParseError as exc:  # stored text that is not JSON
+            unreadable[key] = exc
     for keys, raws, shape, reader in (
         (list(typed), list(typed.values()), _STRUCTS, "structs"),
         (list(loose), list(loose.values()), _DICTS, "dicts"),

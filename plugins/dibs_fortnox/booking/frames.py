@@ -14,7 +14,9 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
 MONEY = "int64, minor units"
@@ -118,3 +120,17 @@ def typed(frame: pd.DataFrame, contract: Mapping[str, str]) -> pd.DataFrame:
         else:
             columns[column] = values.astype(object)
     return pd.DataFrame(columns, copy=False)
+
+
+def frame_of_arrays(columns: Mapping[str, np.ndarray]) -> pd.DataFrame:
+    """A frame holding the arrays as they are, each keeping its dtype.
+
+    Handed plain arrays, pandas copies nothing with ``copy=False`` but still looks
+    through every object column for dates to infer (about 11 ms per million rows and
+    column: 0.35 s for the invoice rows of a million-action day). A Series given its
+    dtype is taken as it is.
+    """
+    series: dict[str, Any] = {
+        name: pd.Series(values, dtype=values.dtype, copy=False) for name, values in columns.items()
+    }
+    return pd.DataFrame(series, copy=False)

@@ -192,9 +192,8 @@ def _combined(
     columns: dict[str, Any], records: list[dict[str, Any]], contract: dict[str, str]
 ) -> pd.DataFrame:
     """Bulk columns and reference records as one frame with the contract's columns."""
-    bulk = pd.DataFrame(
-        {name: np.asarray(columns[name], dtype=_DTYPES[contract[name]]) for name in contract},
-        copy=False,
+    bulk = frames.frame_of_arrays(
+        {name: np.asarray(columns[name], dtype=_DTYPES[contract[name]]) for name in contract}
     )
     if not records:
         return bulk
