@@ -314,6 +314,49 @@ def test_what_arrow_reads_differently_is_deferred_to_the_structs(case):
     assert_stored_books_as_dicts(payouts, texts)
 
 
+# Times Arrow's cast would read (or refuse) otherwise than the other readers: the payment
+# goes to the structs, whose rules judge it.
+ODD_TIMES = {
+    "a day that does not exist": "2026-02-30T07:09:27+01:00",
+    "hour 24": "2026-11-01T24:00:00Z",
+    "nine fractional digits": "2026-11-01T07:09:27.123456789+01:00",
+    "a space for the T": "2026-11-01 07:09:27+01:00",
+    "an offset without a colon": "2026-11-01T07:09:27+0100",
+    "no offset": "2026-11-01T07:09:27",
+    "digits that are not ASCII": "\u0662\u0660\u0662\u0666-11-01T07:09:27+01:00",
+    "only a date": "2026-11-01",
+}
+
+
+def _with_time(payments: dict[str, Any], field: str, time: str) -> tuple[dict[str, str], str]:
+    """The texts, with the first charge's (or refund's) time of some payment replaced."""
+    sources = "charges" if field == "created" else "refunds"
+    key = next(k for k, p in payments.items() if p.get(sources))
+    changed = {k: dict(p) for k, p in payments.items()}
+    changed[key][sources] = [{**changed[key][sources][0], field: time}] + changed[key][sources][1:]
+    return _texts(changed), key
+
+
+@pytest.mark.parametrize("field", ["created", "lastUpdated"])
+@pytest.mark.parametrize("case", sorted(ODD_TIMES))
+def test_a_time_arrow_would_read_otherwise_is_deferred_to_the_structs(case, field):
+    payouts, payments = _day(5, days=2, per_day=10)
+    texts, _ = _with_time(payments, field, ODD_TIMES[case])
+    read = read_payments(StoredPayments(texts))
+    assert read.read_by["text"] == len(texts) - 1
+    assert_stored_books_as_dicts(payouts, texts)
+
+
+@pytest.mark.parametrize("time", ["", None, "2026-11-01T07:09:27.1234567-05:30"])
+def test_plain_blank_and_missing_times_are_read_from_text(time):
+    payouts, payments = _day(5, days=2, per_day=10)
+    texts, key = _with_time(payments, "created", time)
+    read = read_payments(StoredPayments(texts))
+    assert read.read_by == {**NOBODY, "text": len(texts)}
+    assert read.sources["when"].to_numpy().dtype == "int64"
+    assert_stored_books_as_dicts(payouts, texts)
+
+
 def test_a_fraction_is_read_from_text_as_the_decimal_the_json_wrote():
     payouts, payments = _day(5, days=2, per_day=10)
     texts = _texts(payments)

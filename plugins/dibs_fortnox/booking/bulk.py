@@ -36,9 +36,8 @@ from dibs_fortnox.booking.result import STOCKHOLM
 from dibs_fortnox.booking.rounding import round_half_up
 from dibs_fortnox.booking.settings import BookingSettings
 from dibs_fortnox.booking.vat import ROUNDING_LIMIT, LineBooking, book_line
+from dibs_fortnox.booking.wire import NAT
 from dibs_fortnox.model import ActionKind, OrderLine, Payment
-
-NAT = np.iinfo(np.int64).min  # NaT as int64 nanoseconds
 
 
 @dataclass(frozen=True)

@@ -58,6 +58,7 @@ from dibs_fortnox.booking.wire import (
     CHARGE_TEXT,
     LINE_MONEY,
     LINE_TEXT,
+    PLAIN_TIME,
     REFUND_TEXT,
     SOURCE_MONEY,
     PaymentFields,
@@ -73,9 +74,9 @@ from dibs_fortnox.booking.wire import (
 )
 from dibs_fortnox.model import Payment, Payout
 
-# What ``parse.parse_timestamp`` reads without help: an offset, at most 7 fractional
-# digits (.NET writes 4); pandas then agrees with it to the microsecond after flooring.
-_PLAIN_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,7})?(?:Z|[+-]\d{2}:\d{2})")
+# What ``parse.parse_timestamp`` reads without help; pandas then agrees with it to the
+# microsecond after flooring.
+_PLAIN_TIME = re.compile(PLAIN_TIME)
 # Every ASCII digit as "0": times of one layout become one string, checked once.
 _DIGITS_AS_ZERO = bytes.maketrans(b"0123456789", b"0000000000")
 # Who read a payment, fastest first: Arrow from text, structs, dicts, ``booking.parse``.
@@ -455,7 +456,7 @@ def frames_of_fields(
         n_charge_rows = int(f.n_charges.sum())
         is_refund = np.arange(m) >= n_charge_rows
         source_ids = _ids(f.source_ids, source_bad)
-        whens = _times(f.whens, source_bad)
+        whens = f.whens if isinstance(f.whens, np.ndarray) else _times(f.whens, source_bad)
         states = _texts(f.states, source_bad)
         if f.prepared_lines:
             quantities, share = f.quantities, _same
