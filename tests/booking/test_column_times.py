@@ -1,55 +1,88 @@
-"""The column reader's shortcut for times agrees with its regex, time by time.
+"""The column reader's times agree with ``parse.parse_timestamp``, time by time.
 
-``columns._all_plain_times`` checks a whole column by layout (digits folded to "0") so a
-million times cost one regex per layout; a time it lets through that the regex would
-refuse would skip the lenient parser and its error message.
+``instants.read_times`` reads a whole column with Arrow; a time it lets through must be
+one ``parse`` reads, as the same instant (floored to the microsecond), and a time it
+refuses is read by ``parse`` instead, so refusing too much costs only speed.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dibs_fortnox.booking.columns import _PLAIN_TIME, _all_plain_times
+from dibs_fortnox.booking.instants import NAT, read_times
+from dibs_fortnox.booking.parse import ParseError, parse_timestamp
 
 PLAIN = st.builds(
     "{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}{}{}".format,
-    st.integers(0, 9999),
-    st.integers(0, 99),
-    st.integers(0, 99),
-    st.integers(0, 99),
-    st.integers(0, 99),
-    st.integers(0, 99),
-    st.sampled_from(["", ".1", ".4683", ".1234567", ".12345678"]),
-    st.sampled_from(["Z", "+01:00", "-05:30", "", "+0100", "z"]),
+    st.integers(1600, 2300),
+    st.integers(0, 13),
+    st.integers(0, 32),
+    st.integers(0, 25),
+    st.integers(0, 61),
+    st.integers(0, 61),
+    st.sampled_from(["", ".1", ".4683", ".1234567", ".12345678", ".999999999"]),
+    st.sampled_from(["Z", "+01:00", "-05:30", "+23:59", "+24:00", "", "+0100", "z"]),
 )
 ODD = st.sampled_from(
     [
         "2026-11-01T07:09:27.4683+01:00\n2026-11-01T07:09:27+01:00",  # two times in one
-        "２026-11-01T07:09:27Z",  # a full-width digit: \d matches it, ASCII does not
+        "２026-11-01T07:09:27Z",  # a full-width digit
         "2026-11-01T07:09:27Z ",
+        " 2026-11-01T07:09:27Z",
         "2026-11-01 07:09:27Z",
         "2026-11-01",
-        "",
+        "0001-01-01T00:00:00Z",
+        "9999-12-31T23:59:59Z",
         "\n",
+        "2026-11-01T07:09:27\ud800Z",
     ]
 )
-TIMES = st.lists(st.one_of(PLAIN, ODD, st.text(max_size=12)), max_size=8)
+TIMES = st.lists(st.one_of(PLAIN, ODD, st.text(max_size=12), st.none(), st.just("")), max_size=8)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _parsed_nanos(value: str) -> int:
+    moment = parse_timestamp(value)
+    assert moment is not None
+    delta = moment - EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 10**9 + delta.microseconds * 1000
 
 
 @given(TIMES)
-def test_layout_check_agrees_with_the_regex(values: list[str]) -> None:
-    expected = all(_PLAIN_TIME.fullmatch(v) is not None for v in values)
-    if not expected:
-        assert not _all_plain_times(values), values
-    else:
-        # A time the regex takes may only be refused for a reason the slow path then
-        # re-checks one by one (non-ASCII digits): never the other way round.
-        assert _all_plain_times(values) or any(not v.isascii() for v in values), values
+def test_a_time_read_from_the_column_is_the_instant_parse_reads(values: list[str | None]) -> None:
+    bad = np.zeros(len(values), bool)
+    nanos = read_times(values, bad)
+    for value, is_bad, got in zip(values, bad, nanos, strict=True):
+        if value is None or value == "":
+            assert not is_bad and got == NAT
+        elif not is_bad:
+            assert got == _parsed_nanos(value), value
 
 
-def test_a_column_of_real_times_is_plain() -> None:
-    times = [f"2026-11-01T07:{m:02d}:27.{m * 7:04d}+01:00" for m in range(60)] + ["2026-11-01Z"]
-    assert _all_plain_times(times[:-1])
-    assert not _all_plain_times(times)
-    assert _all_plain_times([])
+@pytest.mark.parametrize(
+    "value",
+    ["2026-11-01T07:09:27.4683+01:00", "1969-12-31T23:59:59.9999999Z", "2026-03-29T02:30:00-05:30"],
+)
+def test_plain_times_are_read_from_the_column(value: str) -> None:
+    bad = np.zeros(3, bool)
+    nanos = read_times([value, None, ""], bad)
+    assert not bad.any()
+    assert nanos.tolist() == [_parsed_nanos(value), NAT, NAT]
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["2026-02-30T07:09:27Z", "2026-11-01T24:00:00Z", "2026-11-01T07:09:27", 1, "", None],
+)
+def test_what_parse_refuses_is_never_read_from_the_column(value: object) -> None:
+    try:
+        parse_timestamp(value)
+    except ParseError:
+        bad = np.zeros(2, bool)
+        assert read_times([value, "2026-11-01T07:09:27Z"], bad)[0] == NAT
+        assert bad.tolist() == [True, False]

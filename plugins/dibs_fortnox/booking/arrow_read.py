@@ -41,12 +41,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pj
 
+from dibs_fortnox.booking.instants import instants, plain_times
 from dibs_fortnox.booking.wire import (
     CHARGE_TEXT,
     LINE_MONEY,
     LINE_TEXT,
-    NAT,
-    PLAIN_TIME,
     REFUND_TEXT,
     SOURCE_MONEY,
     PaymentFields,
@@ -61,9 +60,6 @@ if "ARROW_DEFAULT_MEMORY_POOL" not in os.environ:
 # Texts per read: a chunk Arrow refuses is deferred whole, and the buffer one chunk's text
 # is written into (about 130 MB at this size) is the extra memory of reading the text.
 CHUNK = 65_536
-# A whole time of ``PLAIN_TIME``'s layout; RE2's \d is ASCII only, so a time in other
-# digits is deferred to the readers that judge it.
-_WHOLE_TIME = f"^{PLAIN_TIME}$"
 # A float64 holds every whole number below this exactly, and any decimal of this many
 # significant digits; other quantities are deferred.
 _EXACT = 2.0**53
@@ -219,7 +215,7 @@ def _deferred_rows(table: pa.Table) -> np.ndarray:
         sources = table[name]
         values = pc.list_flatten(sources)
         source_owner = _owners(sources, rows)
-        later[source_owner[~_plain_times(pc.struct_field(values, time_field))]] = True
+        later[source_owner[~plain_times(pc.struct_field(values, time_field))]] = True
         items = pc.struct_field(values, "orderItems")
         lines = pc.list_flatten(items)
         line_owner = _owners(items, source_owner)
@@ -228,38 +224,6 @@ def _deferred_rows(table: pa.Table) -> np.ndarray:
         quantity = pc.struct_field(lines, "quantity").to_numpy()
         later[line_owner[~_plain_quantity(quantity)]] = True
     return later
-
-
-def _plain_times(times: pa.Array) -> np.ndarray:
-    """Which times ``_instants`` reads as the other readers do: missing, blank, or
-    ``PLAIN_TIME`` in ASCII digits naming a real instant. Arrow's cast would take more
-    layouts than the others read, so the pattern is checked first."""
-    present = pc.fill_null(pc.not_equal(times, ""), False)
-    plain = pc.fill_null(pc.match_substring_regex(times, _WHOLE_TIME), False)
-    ok: np.ndarray = ~present.to_numpy(zero_copy_only=False)
-    ok |= plain.to_numpy(zero_copy_only=False)
-    try:
-        _instants(pc.filter(times, pa.array(ok)))
-    except pa.ArrowInvalid:  # 30 February, hour 24: the others' rules judge such a time
-        ok &= [_castable(t) for t in times.to_pylist()]  # one by one, but only here
-    return ok
-
-
-def _castable(time: str | None) -> bool:
-    try:
-        _instants(pa.array([time], pa.string()))
-    except pa.ArrowInvalid:
-        return False
-    return True
-
-
-def _instants(times: pa.Array | pa.ChunkedArray) -> np.ndarray:
-    """UTC nanoseconds floored to the microsecond, NAT where missing or blank, of times
-    ``_plain_times`` passed: ``columns._times`` without making a string per time."""
-    present = pc.if_else(pc.equal(times, ""), pa.scalar(None, pa.string()), times)
-    stamps = pc.cast(present, pa.timestamp("ns", tz="UTC")).cast(pa.int64())
-    nanos: np.ndarray = pc.fill_null(stamps, NAT).to_numpy()
-    return np.where(nanos == NAT, NAT, nanos // 1000 * 1000)
 
 
 def _plain_quantity(quantity: np.ndarray) -> np.ndarray:
@@ -362,7 +326,7 @@ def _fields(table: pa.Table) -> PaymentFields:
         n_charges=_lengths(charges),
         n_refunds=_lengths(refunds),
         source_ids=_objects(pc.struct_field(sources, "id")),
-        whens=_instants(pc.struct_field(sources, "when")),
+        whens=instants(pc.struct_field(sources, "when")),
         states=[""] * n_charges + _shared(pc.struct_field(refund_values, "state"), None),
         amounts=_money(pc.struct_field(sources, "amount")),
         surcharges=_money(pc.struct_field(sources, "surchargeAmount")),

@@ -31,12 +31,12 @@ import pandas as pd
 from dibs_fortnox.booking.buyers import Buyer, buyer_of, customer_for
 from dibs_fortnox.booking.columns import PaymentColumns, PayoutColumns
 from dibs_fortnox.booking.documents import row_description
+from dibs_fortnox.booking.instants import NAT
 from dibs_fortnox.booking.regions import CustomerSpec
 from dibs_fortnox.booking.result import STOCKHOLM
 from dibs_fortnox.booking.rounding import round_half_up
 from dibs_fortnox.booking.settings import BookingSettings
 from dibs_fortnox.booking.vat import ROUNDING_LIMIT, LineBooking, book_line
-from dibs_fortnox.booking.wire import NAT
 from dibs_fortnox.model import ActionKind, OrderLine, Payment
 
 

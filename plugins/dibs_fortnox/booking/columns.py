@@ -36,7 +36,6 @@ Example:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -52,13 +51,13 @@ import pandas as pd
 from dibs_fortnox.booking.arrow_read import read_payment_texts
 from dibs_fortnox.booking.countries import first_country
 from dibs_fortnox.booking.frames import frame_of_arrays
+from dibs_fortnox.booking.instants import read_times
 from dibs_fortnox.booking.parse import KIND_BY_TEXT, ParseError, parse_payment, parse_payout
 from dibs_fortnox.booking.wire import (
     ACTION_FIELDS,
     CHARGE_TEXT,
     LINE_MONEY,
     LINE_TEXT,
-    PLAIN_TIME,
     REFUND_TEXT,
     SOURCE_MONEY,
     PaymentFields,
@@ -74,11 +73,6 @@ from dibs_fortnox.booking.wire import (
 )
 from dibs_fortnox.model import Payment, Payout
 
-# What ``parse.parse_timestamp`` reads without help; pandas then agrees with it to the
-# microsecond after flooring.
-_PLAIN_TIME = re.compile(PLAIN_TIME)
-# Every ASCII digit as "0": times of one layout become one string, checked once.
-_DIGITS_AS_ZERO = bytes.maketrans(b"0123456789", b"0000000000")
 # Who read a payment, fastest first: Arrow from text, structs, dicts, ``booking.parse``.
 READERS = ("text", "structs", "dicts", "one by one")
 
@@ -133,46 +127,6 @@ def _texts(values: list[Any], bad: np.ndarray) -> list[str]:
     if not kinds <= {str, type(None)}:
         bad |= np.fromiter((not isinstance(v, str | None) for v in values), bool, len(values))
     return ["" if v is None else str(v) for v in values]
-
-
-def _all_plain_times(present: list[Any]) -> bool:
-    """Whether every value is a string ``_PLAIN_TIME`` matches, checked per layout.
-
-    A day's times come in a handful of layouts (digits aside), so the regex runs once per
-    layout instead of once per time: the times are joined, every digit becomes "0" in
-    one C pass, and the distinct lines are the layouts. Only ASCII is read this way (the
-    pattern's digits are ASCII; anything else is left to the regex itself).
-    """
-    if not set(map(type, present)) <= {str}:
-        return False
-    try:
-        joined = "\n".join(present).encode("ascii")
-    except UnicodeEncodeError:
-        return False
-    if joined.count(b"\n") != len(present) - 1:
-        return not present  # a time with a line break in it is not plain
-    layouts = set(joined.translate(_DIGITS_AS_ZERO).split(b"\n"))
-    return all(_PLAIN_TIME.fullmatch(layout.decode("ascii")) for layout in layouts)
-
-
-def _times(values: list[Any], bad: np.ndarray) -> np.ndarray:
-    """UTC nanoseconds (NaT for None or ''), truncated to microseconds as ``parse`` does."""
-    complete = None not in values and "" not in values
-    present = values if complete else [v for v in values if v is not None and v != ""]
-    if _all_plain_times(present):
-        cleaned = values if complete else [v or None for v in values]
-    else:
-        match = _PLAIN_TIME.fullmatch
-        plain = np.fromiter(
-            (v is None or v == "" or (type(v) is str and match(v) is not None) for v in values),
-            bool,
-            len(values),
-        )
-        bad |= ~plain
-        cleaned = [v if ok and v else None for v, ok in zip(values, plain, strict=True)]
-    stamps = pd.to_datetime(pd.Series(cleaned, dtype=object), utc=True, format="ISO8601")
-    nanos: np.ndarray = stamps.dt.floor("us").to_numpy(dtype="datetime64[ns]").view(np.int64)
-    return nanos
 
 
 def _shared(values: list[Any]) -> list[Any]:
@@ -456,7 +410,7 @@ def frames_of_fields(
         n_charge_rows = int(f.n_charges.sum())
         is_refund = np.arange(m) >= n_charge_rows
         source_ids = _ids(f.source_ids, source_bad)
-        whens = f.whens if isinstance(f.whens, np.ndarray) else _times(f.whens, source_bad)
+        whens = f.whens if isinstance(f.whens, np.ndarray) else read_times(f.whens, source_bad)
         states = _texts(f.states, source_bad)
         if f.prepared_lines:
             quantities, share = f.quantities, _same
@@ -766,7 +720,7 @@ def _read_plain_actions(
                     [p if p else None for p in payment_ids] if "" in payment_ids else payment_ids
                 ),
                 "kind": kinds,
-                "timestamp": _times(stamps, bad_action),
+                "timestamp": read_times(stamps, bad_action),
                 "amount": _money(amounts, bad_action),
                 "fee": _money(fees, bad_action),
                 "vat": _money(vats, bad_action),

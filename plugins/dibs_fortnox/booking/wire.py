@@ -140,12 +140,6 @@ LINE_MONEY = ("unitPrice", "taxRate", "taxAmount", "grossTotalAmount", "netTotal
 LINE_TEXT = ("reference", "name", "quantity", "unit")
 ACTION_FIELDS = ("id", "paymentId", "paymentAction", "timestamp", "amount", "fee", "vatAmount")
 
-# The times every reader reads without help (``booking.parse`` reads others): ISO 8601
-# with an offset and at most 7 fractional digits (.NET writes 4). Read as UTC
-# nanoseconds, floored to the microsecond as ``parse`` keeps them; NAT where missing.
-PLAIN_TIME = r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,7})?(?:Z|[+-]\d{2}:\d{2})"
-NAT = np.iinfo(np.int64).min  # NaT as int64 nanoseconds
-
 
 @dataclass
 class PaymentFields:
@@ -169,7 +163,7 @@ class PaymentFields:
     n_refunds: np.ndarray
     source_ids: list[Any]
     # A charge's created, a refund's lastUpdated; or, from a reader that judged them
-    # already (every one PLAIN_TIME or missing), their UTC nanoseconds.
+    # already (``instants.plain_times``), their UTC nanoseconds.
     whens: list[Any] | np.ndarray
     states: list[Any]  # "" for a charge
     amounts: np.ndarray
