@@ -34,7 +34,6 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -245,7 +244,7 @@ def _decimal(value: float) -> Decimal:
     return Decimal(repr(float(value)))
 
 
-def _quantities(quantity: np.ndarray) -> list[Any]:
+def _quantities(quantity: np.ndarray) -> np.ndarray:
     """Quantities as the other readers give them: int, or Decimal when fractional."""
     quantity = np.nan_to_num(quantity, nan=0.0)
     out: np.ndarray = quantity.astype(np.int64).astype(object)
@@ -253,24 +252,23 @@ def _quantities(quantity: np.ndarray) -> list[Any]:
     if len(fraction):
         values, at = np.unique(quantity[fraction], return_inverse=True)
         out[fraction] = np.array([_decimal(v) for v in values] + [None], object)[:-1][at]
-    as_list: list[Any] = out.tolist()
-    return as_list
-
-
-def _objects(values: pa.ChunkedArray) -> list[Any]:
-    """Text as a list (None where missing), as the other readers give it."""
-    out: list[Any] = values.to_numpy().tolist()
     return out
 
 
-def _shared(values: pa.ChunkedArray, missing: str | None) -> list[Any]:
+def _objects(values: pa.ChunkedArray) -> np.ndarray:
+    """Text as Python strings (None where missing), as the other readers give it."""
+    out: np.ndarray = values.to_numpy()
+    return out
+
+
+def _shared(values: pa.ChunkedArray, missing: str | None) -> np.ndarray:
     """Text with ``missing`` where missing, one Python string per distinct value: for
     columns of few values (units, product names, currencies, countries), whose strings
     would otherwise be made once per row."""
     encoded = pc.dictionary_encode(values.combine_chunks())
     words = np.array([*encoded.dictionary.to_pylist(), missing], dtype=object)
     codes = pc.fill_null(encoded.indices, len(encoded.dictionary)).to_numpy()
-    out: list[Any] = words[codes].tolist()
+    out: np.ndarray = words[codes]
     return out
 
 
@@ -293,10 +291,10 @@ def _fields(table: pa.Table) -> PaymentFields:
     together, as it becomes numpy or a list.
     """
 
-    def column(*path: str) -> list[Any]:
+    def column(*path: str) -> np.ndarray:
         return _objects(_field(table.column(path[0]), *path[1:]))
 
-    def few(*path: str) -> list[Any]:
+    def few(*path: str) -> np.ndarray:
         return _shared(_field(table.column(path[0]), *path[1:]), None)
 
     charges, refunds = table.column("charges"), table.column("refunds")
@@ -327,7 +325,7 @@ def _fields(table: pa.Table) -> PaymentFields:
         n_refunds=_lengths(refunds),
         source_ids=_objects(pc.struct_field(sources, "id")),
         whens=instants(pc.struct_field(sources, "when")),
-        states=[""] * n_charges + _shared(pc.struct_field(refund_values, "state"), None),
+        states=[""] * n_charges + _shared(pc.struct_field(refund_values, "state"), None).tolist(),
         amounts=_money(pc.struct_field(sources, "amount")),
         surcharges=_money(pc.struct_field(sources, "surchargeAmount")),
         source_bad=np.zeros(len(sources), bool),

@@ -63,6 +63,7 @@ from dibs_fortnox.booking.wire import (
     PaymentFields,
     StoredPayments,
     StoredPayout,
+    Values,
     WireAddress,
     WireCompany,
     WireConsumer,
@@ -119,7 +120,7 @@ def _money(values: list[Any], bad: np.ndarray) -> np.ndarray:
     return np.array([v if type(v) is int else 0 for v in values], dtype=np.int64)
 
 
-def _texts(values: list[Any], bad: np.ndarray) -> list[str]:
+def _texts(values: Values, bad: np.ndarray) -> Values:
     """Text as ``parse._text`` reads it ('' for None); a non-string marks its row."""
     kinds = set(map(type, values))
     if kinds <= {str}:
@@ -156,13 +157,13 @@ def _quantity(q: Any) -> tuple[Any, bool]:
     return 0, True
 
 
-def _quantities(values: list[Any], bad: np.ndarray) -> list[Any]:
+def _quantities(values: Values, bad: np.ndarray) -> Values:
     """Quantities: int, or Decimal when fractional.
 
     JSON read with ``parse_float=Decimal`` gives fractional quantities as ``Decimal``;
     each distinct one is judged once (a shop sells a few weights, many times over).
     """
-    if set(map(type, values)) <= {int} and (not values or min(values) >= 0):
+    if set(map(type, values)) <= {int} and (len(values) == 0 or min(values) >= 0):
         return values  # whole pieces only, the usual day: nothing to look at one by one
     quantities = list(values)
     judged: dict[tuple[type, Any], tuple[Any, bool]] = {}
@@ -177,9 +178,9 @@ def _quantities(values: list[Any], bad: np.ndarray) -> list[Any]:
     return quantities
 
 
-def _ids(values: list[Any], bad: np.ndarray) -> list[Any]:
+def _ids(values: Values, bad: np.ndarray) -> Values:
     """Required ids: a non-empty string, else the row is marked."""
-    if set(map(type, values)) <= {str} and (not values or min(map(len, values)) > 0):
+    if set(map(type, values)) <= {str} and (len(values) == 0 or min(map(len, values)) > 0):
         return values
     bad |= np.fromiter((not (type(v) is str and v) for v in values), bool, len(values))
     return values
@@ -235,7 +236,7 @@ def _struct_money(records: list[Any], keys: tuple[str, ...], bad: np.ndarray) ->
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 
-def _by_value(values: list[Any], rule: Callable[[Any], Any]) -> list[Any]:
+def _by_value(values: Values, rule: Callable[[Any], Any]) -> list[Any]:
     """``rule`` of each value, worked out once per distinct value (a day has few).
 
     Only for a rule that gives equal values equal results: ``1``, ``1.0``, ``True`` and
@@ -308,7 +309,7 @@ _DICTS = _Shape(_payment_fields, _dict_fields, _dict_money)
 _STRUCTS = _Shape(_wire_payment_fields, _struct_fields, _struct_money)
 
 
-def _blank_none(values: list[Any]) -> list[str | None]:
+def _blank_none(values: Values) -> list[str | None]:
     """Text with blanks as None, stripped (as ``parse`` reads company fields)."""
 
     def rule(v: Any) -> str | None:

@@ -141,6 +141,10 @@ LINE_TEXT = ("reference", "name", "quantity", "unit")
 ACTION_FIELDS = ("id", "paymentId", "paymentAction", "timestamp", "amount", "fee", "vatAmount")
 
 
+# A column of values as read: a list, or an object array (from Arrow, without the list).
+Values = list[Any] | np.ndarray
+
+
 @dataclass
 class PaymentFields:
     """A batch of payments' fields as read, before booking's rules judge them.
@@ -153,27 +157,27 @@ class PaymentFields:
     Charges come before refunds in the source lists, their lines likewise.
     """
 
-    payment_ids: list[Any]
-    currencies: list[Any]
-    order_references: list[Any]
+    payment_ids: Values
+    currencies: Values
+    order_references: Values
     countries: list[tuple[Any, Any]]  # (shipping, billing) per payment
-    company_names: list[Any]
-    company_numbers: list[Any]
+    company_names: Values
+    company_numbers: Values
     n_charges: np.ndarray
     n_refunds: np.ndarray
-    source_ids: list[Any]
+    source_ids: Values
     # A charge's created, a refund's lastUpdated; or, from a reader that judged them
     # already (``instants.plain_times``), their UTC nanoseconds.
-    whens: list[Any] | np.ndarray
+    whens: Values
     states: list[Any]  # "" for a charge
     amounts: np.ndarray
     surcharges: np.ndarray
     source_bad: np.ndarray
     n_lines: np.ndarray
-    references: list[Any]
-    names: list[Any]
-    quantities: list[Any]
-    units: list[Any]
+    references: Values
+    names: Values
+    quantities: Values
+    units: Values
     line_money: list[np.ndarray]  # LINE_MONEY, in that order
     line_bad: np.ndarray
     # The reader gave each distinct line text as one object and quantities as the
