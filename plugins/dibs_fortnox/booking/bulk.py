@@ -50,7 +50,8 @@ class BulkPlan:
             (their charge was matched there); such a payout is clean only if those are
             booked by the bulk path too.
         docs: one row per document of a clean payout, in posting order within its payout.
-        lines: one row per invoice row of those documents (``doc`` points into ``docs``).
+        lines: one row per invoice row of those documents (``doc`` points into ``docs``,
+            ``line`` into the payments' lines, whose text columns are not copied here).
         buyers: the distinct buyers; ``docs["buyer"]`` points into it.
     """
 
@@ -320,7 +321,9 @@ def plan_bulk(
     n_rows = src["n_lines"].to_numpy()[lines_from]
     used = _lines_of(lines_from, src["n_lines"].to_numpy(), first_line)
     used_doc = np.repeat(docs["doc"].to_numpy(), n_rows)
-    ln = lines if _is_every(used, len(lines)) else lines.iloc[used]
+    # The numbers of the used lines; their text stays in ``lines`` (``ln["line"]``).
+    numbers = lines[list(_LINE_NUMBERS)]
+    ln = numbers if _is_every(used, len(lines)) else numbers.iloc[used]
     ln = ln.reset_index(drop=True)
     account, percent, rate_ok = _line_bookings(
         buyer_code[p][used_doc], ln["tax_rate"].to_numpy(), buyers, settings
@@ -337,7 +340,7 @@ def plan_bulk(
         first_row=np.concatenate([[0], np.cumsum(n_rows)[:-1]]) if len(docs) else n_rows,
         n_rows=n_rows,
     )
-    ln = ln.assign(doc=used_doc, account=account, vat_percent=percent)
+    ln = ln.assign(doc=used_doc, line=used, account=account, vat_percent=percent)
     return BulkPlan(clean, depends_on, docs, ln, buyers)
 
 
@@ -360,8 +363,9 @@ def _stockholm_days(nanos: np.ndarray) -> np.ndarray:
     return as_dates[:-1][inverse] if len(uniques) else np.zeros(0, object)
 
 
-# What the invoice rows take from a plan's lines.
-_ROW_COLUMNS = ("account", "net", "vat_percent", "gross", "name", "quantity", "unit", "unit_price")
+# What the checks and the invoice rows read of a line, and what they take from a plan's.
+_LINE_NUMBERS = ("net", "tax_amount", "tax_rate", "gross")
+_ROW_COLUMNS = ("account", "net", "vat_percent", "gross", "line")
 
 
 def _is_every(rows: np.ndarray, n: int) -> bool:
@@ -376,10 +380,12 @@ def _rows(lines: pd.DataFrame, rows: np.ndarray, columns: tuple[str, ...]) -> di
     return {c: lines[c].to_numpy() if every else lines[c].to_numpy()[rows] for c in columns}
 
 
-def _descriptions(ln: dict[str, Any]) -> np.ndarray:
-    """``documents.row_description`` of each line, worked out once per distinct line."""
-    columns = [np.asarray(ln[c], dtype=object) for c in ("name", "quantity", "unit")]
-    prices = ln["unit_price"]
+def _descriptions(lines: pd.DataFrame) -> np.ndarray:
+    """``documents.row_description`` of each of the payments' lines, worked out once per
+    distinct line. All lines, not only the booked rows: taking the rows' three text
+    columns first cost more than the few lines no row uses."""
+    columns = [lines[c].to_numpy(dtype=object) for c in ("name", "quantity", "unit")]
+    prices = lines["unit_price"].to_numpy()
     codes, first = _combined_codes(*(pd.factorize(c)[0] for c in columns), pd.factorize(prices)[0])
     texts = np.array(
         [
@@ -475,7 +481,7 @@ def bulk_rows(
         price=ln["net"],
         vat_percent=ln["vat_percent"],
         gross=line_sign * ln["gross"],
-        description=_descriptions(ln),
+        description=_descriptions(payments.lines)[ln["line"]],
     )
     payment_cols = {
         "payout_id": doc_cols["payout_id"],
