@@ -288,7 +288,7 @@ def _fields(table: pa.Table) -> PaymentFields:
     """The ``PaymentFields`` of a table that ``_deferred_rows`` found nothing odd in.
 
     The chunks' tables are not combined into one: only each leaf column is put
-    together, as it becomes numpy or a list.
+    together, as it becomes a numpy array.
     """
 
     def column(*path: str) -> np.ndarray:
