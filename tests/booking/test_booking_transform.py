@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 from decimal import Decimal
 
+import numpy as np
 import pandas as pd
 import pytest
 from tests.booking.booking_notation import (
@@ -23,7 +25,13 @@ from tests.booking.booking_notation import (
 from tests.troubleshooting import assert_documented
 
 from dibs_fortnox.booking import transform
-from dibs_fortnox.booking.frames import FrameContractError
+from dibs_fortnox.booking.frames import (
+    DATE,
+    MONEY,
+    FrameContractError,
+    check_columns,
+    frame_of_arrays,
+)
 
 VOUCHER = "voucher A 2024-03-12 Nets Easy utbetalning po1"
 
@@ -77,6 +85,18 @@ def test_frame_contract_is_checked_on_entry():
         type(result)(
             result.invoices, broken, result.vouchers, [], [], [], result.payouts
         ).bookings()
+
+
+def test_a_frame_of_arrays_keeps_each_array_and_its_dtype():
+    days = np.array([date(2026, 11, 1), date(2026, 11, 2)], dtype=object)
+    amounts = np.array([100, -40], dtype=np.int64)
+    frame = frame_of_arrays({"day": days, "amount": amounts})
+    # Dates stay the date objects the contract asks for (pandas would otherwise look
+    # through the column and may infer datetime64), and nothing is copied.
+    assert frame.dtypes.astype(str).tolist() == ["object", "int64"]
+    assert frame["day"].tolist() == days.tolist()
+    assert np.shares_memory(frame["amount"].to_numpy(), amounts)
+    check_columns(frame, {"day": DATE, "amount": MONEY}, "test")
 
 
 def test_invoice_date_is_the_stockholm_date_of_the_charge():
