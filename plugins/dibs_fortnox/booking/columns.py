@@ -130,7 +130,7 @@ def _texts(values: Values, bad: np.ndarray) -> Values:
     return ["" if v is None else str(v) for v in values]
 
 
-def _shared(values: list[Any]) -> list[Any]:
+def _shared(values: Values) -> list[Any]:
     """The values with every repeat replaced by its first: one object per distinct text.
 
     Decoded JSON gives each order line its own copy of "pcs" or of a product's name, and
@@ -143,6 +143,11 @@ def _shared(values: list[Any]) -> list[Any]:
 
 def _same(values: Any) -> Any:
     return values
+
+
+def _shared_texts(values: Values, bad: np.ndarray) -> list[Any]:
+    """``_texts``, with one object per distinct text (``_shared``)."""
+    return _shared(_texts(values, bad))
 
 
 def _quantity(q: Any) -> tuple[Any, bool]:
@@ -413,16 +418,17 @@ def frames_of_fields(
         source_ids = _ids(f.source_ids, source_bad)
         whens = f.whens if isinstance(f.whens, np.ndarray) else read_times(f.whens, source_bad)
         states = _texts(f.states, source_bad)
-        if f.prepared_lines:
-            quantities, share = f.quantities, _same
+        if f.prepared_lines:  # nothing to look at value by value (3 million of each)
+            quantities, text = f.quantities, _same
         else:
-            quantities, share = _quantities(f.quantities, line_bad), _shared
+            quantities = _quantities(f.quantities, line_bad)
+            text = partial(_shared_texts, bad=line_bad)
         unit_price, rate, tax, gross, net = f.line_money
         line_cols = {
-            "reference": share(_texts(f.references, line_bad)),
-            "name": share(_texts(f.names, line_bad)),
+            "reference": text(f.references),
+            "name": text(f.names),
             "quantity": quantities,
-            "unit": share(_texts(f.units, line_bad)),
+            "unit": text(f.units),
             "unit_price": unit_price,
             "tax_rate": rate,
             "tax_amount": tax,

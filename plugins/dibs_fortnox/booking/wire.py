@@ -180,8 +180,9 @@ class PaymentFields:
     units: Values
     line_money: list[np.ndarray]  # LINE_MONEY, in that order
     line_bad: np.ndarray
-    # The reader gave each distinct line text as one object and quantities as the
-    # column holds them (int, Decimal when fractional), judged already.
+    # The reader gave the line texts as strings ('' where missing), each distinct one
+    # as one object, and quantities as the column holds them (int, Decimal when
+    # fractional), judged already.
     prepared_lines: bool = False
 
 
