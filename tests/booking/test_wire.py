@@ -357,6 +357,36 @@ def test_plain_blank_and_missing_times_are_read_from_text(time):
     assert_stored_books_as_dicts(payouts, texts)
 
 
+COUNTRY_PAIRS = [
+    (" deu ", "SWE"),
+    ("", "DEU"),
+    ("   ", "fin"),
+    (None, "NOR"),
+    ("SWE", None),
+    (None, None),
+    ("", ""),
+    ("xx", "SWE"),
+]
+
+
+def test_countries_are_read_from_text_as_the_dicts_read_them():
+    payouts, payments = _day(9, days=2, per_day=12)
+    for (shipping, billing), payment in zip(COUNTRY_PAIRS * 3, payments.values(), strict=False):
+        consumer = payment.setdefault("consumer", {})
+        for field, country in (("shippingAddress", shipping), ("billingAddress", billing)):
+            if country is None:
+                consumer.pop(field, None)
+            else:
+                consumer[field] = {"country": country}
+    texts = _texts(payments)
+    read = read_payments(StoredPayments(texts))
+    assert read.read_by == {**NOBODY, "text": len(texts)}
+    dicts = read_payments({key: money.loads(text) for key, text in texts.items()})
+    assert read.payments["country"].tolist() == dicts.payments["country"].tolist()
+    assert {"DEU", "FIN", "NOR", "SWE", "XX", None} <= set(read.payments["country"])
+    assert_stored_books_as_dicts(payouts, texts)
+
+
 def test_a_fraction_is_read_from_text_as_the_decimal_the_json_wrote():
     payouts, payments = _day(5, days=2, per_day=10)
     texts = _texts(payments)

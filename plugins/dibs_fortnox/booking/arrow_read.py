@@ -40,6 +40,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pj
 
+from dibs_fortnox.booking.countries import first_country
 from dibs_fortnox.booking.instants import instants, plain_times
 from dibs_fortnox.booking.wire import (
     CHARGE_TEXT,
@@ -272,6 +273,21 @@ def _shared(values: pa.ChunkedArray, missing: str | None) -> np.ndarray:
     return out
 
 
+def _first_countries(shipping: pa.ChunkedArray, billing: pa.ChunkedArray) -> np.ndarray:
+    """``countries.first_country`` of each payment's (shipping, billing) countries, worked
+    out once per distinct pair (a day has few) instead of a tuple per payment."""
+    words, codes = [], []
+    for values in (shipping, billing):
+        encoded = pc.dictionary_encode(values.combine_chunks())
+        words.append([*encoded.dictionary.to_pylist(), None])
+        codes.append(pc.fill_null(encoded.indices, len(encoded.dictionary)).to_numpy())
+    width = len(words[1])
+    pairs, at = np.unique(codes[0].astype(np.int64) * width + codes[1], return_inverse=True)
+    decided = [first_country((words[0][k // width], words[1][k % width])) for k in pairs.tolist()]
+    out: np.ndarray = np.array([*decided, None], dtype=object)[:-1][at.reshape(-1)]
+    return out
+
+
 def _money(values: pa.ChunkedArray) -> np.ndarray:
     out: np.ndarray = np.asarray(pc.fill_null(values, 0).to_numpy(), dtype=np.int64)
     return out
@@ -312,12 +328,9 @@ def _fields(table: pa.Table) -> PaymentFields:
         payment_ids=column("paymentId"),
         currencies=few("orderDetails", "currency"),
         order_references=column("orderDetails", "reference"),
-        countries=list(
-            zip(
-                few("consumer", "shippingAddress", "country"),
-                few("consumer", "billingAddress", "country"),
-                strict=True,
-            )
+        countries=_first_countries(
+            _field(table.column("consumer"), "shippingAddress", "country"),
+            _field(table.column("consumer"), "billingAddress", "country"),
         ),
         company_names=few("consumer", "company", "name"),
         company_numbers=few("consumer", "company", "registrationNumber"),

@@ -405,7 +405,11 @@ def frames_of_fields(
         bad = np.zeros(n, bool)
         source_bad = f.source_bad.copy()
         line_bad = f.line_bad.copy()
-        countries = _by_value(f.countries, first_country)
+        countries = (
+            f.countries
+            if isinstance(f.countries, np.ndarray)
+            else _by_value(f.countries, first_country)
+        )
         payment_ids = _ids(f.payment_ids, bad)
         order_refs = _texts(f.order_references, bad)
         company_names = _blank_none(f.company_names)

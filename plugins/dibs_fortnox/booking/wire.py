@@ -160,7 +160,9 @@ class PaymentFields:
     payment_ids: Values
     currencies: Values
     order_references: Values
-    countries: list[tuple[Any, Any]]  # (shipping, billing) per payment
+    # (shipping, billing) per payment; or, from a reader that judged them already, each
+    # payment's ``countries.first_country`` of the two.
+    countries: list[tuple[Any, Any]] | np.ndarray
     company_names: Values
     company_numbers: Values
     n_charges: np.ndarray
