@@ -86,3 +86,18 @@ def test_what_parse_refuses_is_never_read_from_the_column(value: object) -> None
         bad = np.zeros(2, bool)
         assert read_times([value, "2026-11-01T07:09:27Z"], bad)[0] == NAT
         assert bad.tolist() == [True, False]
+
+
+def test_times_that_are_plain_but_no_instant_are_found_among_many() -> None:
+    values: list[str | None] = [f"2026-11-01T07:{m % 60:02d}:27.4683+01:00" for m in range(5000)]
+    for at, odd in (
+        (0, "2026-02-30T07:09:27Z"),
+        (2718, "2026-11-01T24:00:00Z"),
+        (4999, "9999-12-31T23:59:59Z"),
+    ):
+        values[at] = odd
+    values[100] = None
+    bad = np.zeros(len(values), bool)
+    nanos = read_times(values, bad)
+    assert np.flatnonzero(bad).tolist() == [0, 2718, 4999]
+    assert nanos[1] == _parsed_nanos(str(values[1])) and nanos[100] == NAT
