@@ -34,12 +34,14 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pj
 
+from dibs_fortnox.booking.codes import combined_codes
 from dibs_fortnox.booking.countries import first_country
 from dibs_fortnox.booking.instants import instants, plain_times
 from dibs_fortnox.booking.wire import (
@@ -262,29 +264,32 @@ def _objects(values: pa.ChunkedArray) -> np.ndarray:
     return out
 
 
+def _encoded(values: pa.ChunkedArray) -> tuple[list[Any], np.ndarray]:
+    """The distinct values as Python objects, and each value's position among them (one
+    past the last where missing)."""
+    encoded = pc.dictionary_encode(values.combine_chunks())
+    codes: np.ndarray = pc.fill_null(encoded.indices, len(encoded.dictionary)).to_numpy()
+    return encoded.dictionary.to_pylist(), codes
+
+
 def _shared(values: pa.ChunkedArray, missing: str | None) -> np.ndarray:
     """Text with ``missing`` where missing, one Python string per distinct value: for
     columns of few values (units, product names, currencies, countries), whose strings
     would otherwise be made once per row."""
-    encoded = pc.dictionary_encode(values.combine_chunks())
-    words = np.array([*encoded.dictionary.to_pylist(), missing], dtype=object)
-    codes = pc.fill_null(encoded.indices, len(encoded.dictionary)).to_numpy()
-    out: np.ndarray = words[codes]
+    words, codes = _encoded(values)
+    out: np.ndarray = np.array([*words, missing], dtype=object)[codes]
     return out
 
 
 def _first_countries(shipping: pa.ChunkedArray, billing: pa.ChunkedArray) -> np.ndarray:
     """``countries.first_country`` of each payment's (shipping, billing) countries, worked
     out once per distinct pair (a day has few) instead of a tuple per payment."""
-    words, codes = [], []
-    for values in (shipping, billing):
-        encoded = pc.dictionary_encode(values.combine_chunks())
-        words.append([*encoded.dictionary.to_pylist(), None])
-        codes.append(pc.fill_null(encoded.indices, len(encoded.dictionary)).to_numpy())
-    width = len(words[1])
-    pairs, at = np.unique(codes[0].astype(np.int64) * width + codes[1], return_inverse=True)
-    decided = [first_country((words[0][k // width], words[1][k % width])) for k in pairs.tolist()]
-    out: np.ndarray = np.array([*decided, None], dtype=object)[:-1][at.reshape(-1)]
+    (ships, ship), (bills, bill) = _encoded(shipping), _encoded(billing)
+    ships.append(None)
+    bills.append(None)
+    pair, first = combined_codes(ship, bill)
+    decided = [first_country((ships[ship[i]], bills[bill[i]])) for i in first]
+    out: np.ndarray = np.array([*decided, None], dtype=object)[:-1][pair]
     return out
 
 

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from dibs_fortnox.booking.buyers import Buyer, buyer_of, customer_for
+from dibs_fortnox.booking.codes import combined_codes
 from dibs_fortnox.booking.columns import PaymentColumns, PayoutColumns
 from dibs_fortnox.booking.documents import row_description
 from dibs_fortnox.booking.instants import NAT
@@ -89,25 +90,10 @@ def _per_payout_ok(cols: PayoutColumns, settings: BookingSettings) -> np.ndarray
     return ok
 
 
-def _combined_codes(*codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """One code per distinct combination of integer codes (each ≥ -1), and a row of each.
-
-    Hashed, not sorted: at three million rows sorting the keys cost more than the rest
-    of the function. Codes follow first appearance, so a combination's first row is
-    where its code exceeds every code before it.
-    """
-    key = np.zeros(len(codes[0]), np.int64)
-    for c in codes:
-        key = key * (int(c.max(initial=0)) + 2) + (c + 1)
-    inverse = pd.factorize(key)[0]
-    earlier = np.maximum.accumulate(np.concatenate([[-1], inverse[:-1]]))
-    return inverse, np.flatnonzero(inverse > earlier)
-
-
 def _buyers(pay: pd.DataFrame, default_country: str | None) -> tuple[np.ndarray, list[Buyer]]:
     """Each payment's buyer, worked out once per distinct (country, company, number)."""
     columns = [pay[c].to_numpy(dtype=object) for c in ("country", "company_name", "company_number")]
-    codes, first = _combined_codes(*(pd.factorize(c)[0] for c in columns))
+    codes, first = combined_codes(*(pd.factorize(c)[0] for c in columns))
 
     def known(value: Any) -> Any:
         return None if value is None or value is np.nan else value
@@ -230,7 +216,7 @@ def _line_bookings(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Account, VAT percent and ok-flag per line, from ``vat.book_line`` once per pair."""
     rates, rate_code = np.unique(tax_rate, return_inverse=True)
-    codes, first = _combined_codes(buyer_code, rate_code.reshape(-1))
+    codes, first = combined_codes(buyer_code, rate_code.reshape(-1))
     account = np.zeros(len(first), np.int64)
     percent = np.zeros(len(first), np.int64)
     ok = np.zeros(len(first), bool)
@@ -386,7 +372,7 @@ def _descriptions(lines: pd.DataFrame) -> np.ndarray:
     columns first cost more than the few lines no row uses."""
     columns = [lines[c].to_numpy(dtype=object) for c in ("name", "quantity", "unit")]
     prices = lines["unit_price"].to_numpy()
-    codes, first = _combined_codes(*(pd.factorize(c)[0] for c in columns), pd.factorize(prices)[0])
+    codes, first = combined_codes(*(pd.factorize(c)[0] for c in columns), pd.factorize(prices)[0])
     texts = np.array(
         [
             row_description(columns[0][i], Decimal(columns[1][i]), columns[2][i], int(prices[i]))
@@ -404,7 +390,7 @@ def _customers(
     """Per document, a field of its customer: ``customer_for`` runs once per distinct
     (buyer, currency), and each field is taken from those few (a loop over a million
     documents cost 0.8 s)."""
-    codes, first = _combined_codes(buyer, pd.factorize(currency)[0])
+    codes, first = combined_codes(buyer, pd.factorize(currency)[0])
     specs = [customer_for(buyers[buyer[i]], currency[i]) for i in first]
 
     def field(get: Callable[[CustomerSpec], Any]) -> np.ndarray:
