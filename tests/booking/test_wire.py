@@ -369,6 +369,19 @@ COUNTRY_PAIRS = [
 ]
 
 
+def test_payments_without_any_charge_or_refund_are_read_from_text():
+    # Flattening a column where no payment has a charge leaves Arrow no chunk to build on.
+    payouts, payments = _day(4, days=2, per_day=8)
+    for payment in payments.values():
+        payment.pop("charges", None)
+        payment["refunds"] = None
+    texts = _texts(payments)
+    read = read_payments(StoredPayments(texts))
+    assert read.read_by == {**NOBODY, "text": len(texts)}
+    assert len(read.sources) == 0
+    assert_stored_books_as_dicts(payouts, texts)
+
+
 def test_countries_are_read_from_text_as_the_dicts_read_them():
     payouts, payments = _day(9, days=2, per_day=12)
     for (shipping, billing), payment in zip(COUNTRY_PAIRS * 3, payments.values(), strict=False):

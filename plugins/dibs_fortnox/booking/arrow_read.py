@@ -322,8 +322,8 @@ def _fields(table: pa.Table) -> PaymentFields:
     charge_values, refund_values = pc.list_flatten(charges), pc.list_flatten(refunds)
     # Every chunk's charges, then every chunk's refunds.
     sources = pa.chunked_array(
-        [_struct_part(c, "chargeId", "created") for c in charge_values.chunks]
-        + [_struct_part(r, "refundId", "lastUpdated") for r in refund_values.chunks]
+        [_struct_part(c, "chargeId", "created") for c in _chunks(charge_values)]
+        + [_struct_part(r, "refundId", "lastUpdated") for r in _chunks(refund_values)]
     )
     items = pc.struct_field(sources, "orderItems")
     lines = pc.list_flatten(items)
@@ -356,6 +356,12 @@ def _fields(table: pa.Table) -> PaymentFields:
         line_bad=np.zeros(len(lines), bool),
         prepared_lines=True,
     )
+
+
+def _chunks(values: pa.ChunkedArray) -> list[pa.Array]:
+    """The chunks, or one empty chunk of the type when there are none: flattening a
+    column in which no payment has a charge (or refund) leaves no chunk at all."""
+    return values.chunks or [pa.array([], values.type)]
 
 
 def _struct_part(values: pa.StructArray, id_field: str, time_field: str) -> pa.StructArray:
