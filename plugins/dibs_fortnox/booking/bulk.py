@@ -63,6 +63,39 @@ class BulkPlan:
     buyers: list[Buyer]
 
 
+@dataclass(frozen=True)
+class PreparedPayments:
+    """What the bulk path works out from the payments alone. ``transform`` has it made
+    while the payouts are still being read on the other core.
+
+    Attributes:
+        columns: the payments' frames.
+        buyer_code: per payment, its buyer in ``buyers``.
+        buyers: the distinct buyers.
+        unique_source: per source (charge or refund), whether no other has its id.
+        descriptions: per line of the payments, its invoice row's description.
+    """
+
+    columns: PaymentColumns
+    buyer_code: np.ndarray
+    buyers: list[Buyer]
+    unique_source: np.ndarray
+    descriptions: np.ndarray
+
+
+def prepare_payments(payments: PaymentColumns, settings: BookingSettings) -> PreparedPayments:
+    """The ``PreparedPayments`` of the payments."""
+    buyer_code, buyers = _buyers(payments.payments, settings.default_country)
+    ids = payments.sources["source_id"].astype(object)
+    return PreparedPayments(
+        columns=payments,
+        buyer_code=buyer_code,
+        buyers=buyers,
+        unique_source=~ids.duplicated(keep=False).to_numpy(),
+        descriptions=_descriptions(payments.lines),
+    )
+
+
 def _per_payout_ok(cols: PayoutColumns, settings: BookingSettings) -> np.ndarray:
     """``checks.payout_reasons`` finds nothing: currency, count, header sums, formula."""
     acts = cols.actions
@@ -118,7 +151,11 @@ def _buyers(pay: pd.DataFrame, default_country: str | None) -> tuple[np.ndarray,
 
 
 def _match(
-    acts: pd.DataFrame, pay: pd.DataFrame, src: pd.DataFrame, already_booked: frozenset[str]
+    acts: pd.DataFrame,
+    pay: pd.DataFrame,
+    src: pd.DataFrame,
+    unique_id: np.ndarray,
+    already_booked: frozenset[str],
 ) -> pd.DataFrame:
     """Each charge or refund action with its only candidate, or -1 when not that simple."""
     pay_row = pd.Index(pay["key"].to_numpy(dtype=object), dtype=object).get_indexer(
@@ -136,9 +173,7 @@ def _match(
     )
     per_action = pairs.groupby("action")["source"].agg(["first", "size"])
     per_source = pairs.groupby("source").size()
-    ids = src["source_id"].astype(object)
-    unique_id = ~ids.duplicated(keep=False).to_numpy()
-    booked = ids.isin(already_booked).to_numpy()
+    booked = src["source_id"].astype(object).isin(already_booked).to_numpy()
     source = per_action["first"].reindex(deals["action"], fill_value=-1).to_numpy()
     size = per_action["size"].reindex(deals["action"], fill_value=0).to_numpy()
     has = source >= 0
@@ -229,16 +264,17 @@ def _line_bookings(
 
 
 def plan_bulk(
-    payments: PaymentColumns,
+    prepared: PreparedPayments,
     payouts: PayoutColumns,
     settings: BookingSettings,
     already_booked: frozenset[str],
 ) -> BulkPlan:
     """Find the clean payouts and build their documents' rows (see the module doc)."""
+    payments = prepared.columns
     pay, src, lines, acts = payments.payments, payments.sources, payments.lines, payouts.actions
     n_payouts = len(payouts.headers)
     clean = _per_payout_ok(payouts, settings)
-    deals = _match(acts, pay, src, already_booked)
+    deals = _match(acts, pay, src, prepared.unique_source, already_booked)
     simple = deals["source"].to_numpy() >= 0
     clean &= np.bincount(deals["payout_row"].to_numpy()[~simple], minlength=n_payouts) == 0
     # One document per matched action: charges first, then refunds, each in action order.
@@ -255,7 +291,7 @@ def plan_bulk(
         source_id=src["source_id"].to_numpy(dtype=object)[s],
     )
     first_line = np.concatenate([[0], np.cumsum(src["n_lines"].to_numpy())[:-1]])
-    buyer_code, buyers = _buyers(pay, settings.default_country)
+    buyer_code, buyers = prepared.buyer_code, prepared.buyers
     p = docs["payment_row"].to_numpy()
     region_known = np.array([b.region is not None for b in buyers], bool)
     currency = pay["currency"].to_numpy(dtype=object)[p]
@@ -402,7 +438,7 @@ def _customers(
 
 def bulk_rows(
     plan: BulkPlan,
-    payments: PaymentColumns,
+    prepared: PreparedPayments,
     payouts: PayoutColumns,
     settings: BookingSettings,
     seq_start: dict[int, int],
@@ -421,8 +457,8 @@ def bulk_rows(
             + 1
         )
     d = chosen["doc"].to_numpy()
-    pay = payments.payments
-    src = payments.sources
+    pay = prepared.columns.payments
+    src = prepared.columns.sources
     p = chosen["payment_row"].to_numpy()
     is_refund = chosen["is_refund"].to_numpy()
     sign = np.where(is_refund, -1, 1)
@@ -467,7 +503,7 @@ def bulk_rows(
         price=ln["net"],
         vat_percent=ln["vat_percent"],
         gross=line_sign * ln["gross"],
-        description=_descriptions(payments.lines)[ln["line"]],
+        description=prepared.descriptions[ln["line"]],
     )
     payment_cols = {
         "payout_id": doc_cols["payout_id"],

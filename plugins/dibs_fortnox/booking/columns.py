@@ -48,7 +48,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dibs_fortnox.booking.arrow_read import read_payment_texts
+from dibs_fortnox.booking.arrow_actions import action_columns
+from dibs_fortnox.booking.arrow_read import ArrowTexts, batch_of, parse_payment_texts
 from dibs_fortnox.booking.countries import first_country
 from dibs_fortnox.booking.frames import frame_of_arrays
 from dibs_fortnox.booking.instants import read_times
@@ -598,12 +599,25 @@ def _mark_odd(
             _mark_odd(keys[lo:hi], raws[lo:hi], reader, at + lo, odd)
 
 
-def read_payments(payments: Mapping[str, Mapping[str, Any]]) -> PaymentColumns:
+def parse_payments(payments: Mapping[str, Mapping[str, Any]]) -> ArrowTexts | None:
+    """Arrow's parse of stored payments' texts, the first step of ``read_payments`` and
+    the one that keeps every core busy; None when the payments are not stored text."""
+    return _parse_stored(payments) if isinstance(payments, StoredPayments) else None
+
+
+def _parse_stored(payments: StoredPayments) -> ArrowTexts:
+    return parse_payment_texts(list(payments.texts), list(payments.texts.values()))
+
+
+def read_payments(
+    payments: Mapping[str, Mapping[str, Any]], arrow_texts: ArrowTexts | None = None
+) -> PaymentColumns:
     """Read every payment into frames; irregular ones through ``booking.parse``.
 
-    ``StoredPayments`` are read from their text by Arrow (``booking.arrow_read``); what
-    it defers is decoded into ``booking.wire`` structs where it fits them, and the rest
-    is read as dicts. The frames list the payments in that order of readers.
+    ``StoredPayments`` are read from their text by Arrow (``booking.arrow_read``; pass
+    ``parse_payments``' result as ``arrow_texts`` if it was run already); what it defers is
+    decoded into ``booking.wire`` structs where it fits them, and the rest is read as
+    dicts. The frames list the payments in that order of readers.
     """
     counts = dict.fromkeys(READERS, 0)
     read: list[tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]] = []
@@ -620,7 +634,9 @@ def read_payments(payments: Mapping[str, Mapping[str, Any]]) -> PaymentColumns:
     typed: dict[str, WirePayment] = {}
     if isinstance(payments, StoredPayments):
         texts = payments.texts
-        batch, deferred = read_payment_texts(list(texts), list(texts.values()))
+        if arrow_texts is None:
+            arrow_texts = _parse_stored(payments)
+        batch, deferred = batch_of(arrow_texts), list(arrow_texts.deferred)
         if batch is not None:
             try:
                 take("text", batch.keys, frames_of_fields(batch.keys, batch.fields))
@@ -748,6 +764,19 @@ def _read_plain_actions(
     return frame, np.bincount(owner[bad_action], minlength=len(raws)) > 0
 
 
+def _arrow_action_frames(raw: list[Mapping[str, Any]]) -> dict[int, pd.DataFrame]:
+    """The actions frames of the stored payouts Arrow reads (``booking.arrow_actions``),
+    by payout row; the others are left to the structs and dicts."""
+    frames: dict[int, pd.DataFrame] = {}
+    for row, payout in enumerate(raw):
+        text = payout.action_text() if isinstance(payout, StoredPayout) else None
+        columns = None if text is None else action_columns(text)
+        if columns is not None:
+            n = len(columns["kind"])
+            frames[row] = frame_of_arrays({"payout_row": np.full(n, row, np.int64)} | columns)
+    return frames
+
+
 def _kind_value(text: Any) -> str | None:
     """The ``ActionKind`` value ``parse`` reads from an action's kind, or None."""
     kind = KIND_BY_TEXT.get(str(text or "").strip().casefold())
@@ -781,10 +810,18 @@ def read_payouts(payouts: Sequence[Mapping[str, Any]]) -> PayoutColumns:
             continue
         headers.append(head)
         raw.append(data)
-    rows = list(range(len(raw)))
-    (frame, bad), odd = _split_plain(rows, raw, _read_plain_actions)
-    odd_rows = [i for i, o in enumerate(odd) if o]
-    plain_rows = [i for i, o in enumerate(odd) if not o]
+    by_arrow = _arrow_action_frames(raw)
+    rest = [row for row in range(len(raw)) if row not in by_arrow]
+    (frame, bad), odd = _split_plain(rest, [raw[row] for row in rest], _read_plain_actions)
+    if by_arrow:  # the usual day: every payout read by Arrow, the other frame empty
+        read = [*([frame] if rest else []), *by_arrow.values()]
+        if len(read) > 1:
+            frame = pd.concat(read, ignore_index=True)
+            frame = frame.sort_values("payout_row", kind="stable", ignore_index=True)
+        else:
+            frame = read[0]
+    odd_rows = [row for row, o in zip(rest, odd, strict=True) if o]
+    plain_rows = [row for row, o in zip(rest, odd, strict=True) if not o]
     bad_rows = [plain_rows[i] for i in np.flatnonzero(bad)]
     if len(bad_rows):
         frame = frame[~frame["payout_row"].isin(bad_rows)]

@@ -268,6 +268,13 @@ class StoredPayout(Mapping[str, Any]):
             return None
         return decoded
 
+    def action_text(self) -> str | bytes | None:
+        """The whole text, when its top level splits and holds ``paymentActions``: what
+        ``booking.arrow_actions`` may read the actions from."""
+        if self._parts is None or "paymentActions" not in self._parts:
+            return None
+        return self.text
+
     def wire_actions(self) -> list[WireAction] | None:
         """The actions as structs (made anew each call, not kept), or None when they do
         not fit the strict types (or are missing): then read ``self["paymentActions"]``."""

@@ -1,0 +1,118 @@
+"""A stored payout's payment actions read by Arrow from its text, with the lock released.
+
+The payout of a busy day holds a million actions. Decoded into structs, its actions
+hold Python's interpreter lock for about two seconds, and the payments, which Arrow
+reads meanwhile on another thread (``transform``), wait for it each time a chunk of
+theirs needs the lock. Arrow reads the payout's text in C++ without it; only the ids
+become Python strings.
+
+Arrow reads the whole text as one row, the actions a list of structs under the schema
+``WireAction`` spells (text or integer, missing as null). It takes only what the structs
+would read alike: any value of another type (a number in quotes, ``1.0`` as an amount,
+an object where text belongs), a null action, a key given twice, an unknown kind or a
+time ``instants`` does not read makes ``action_columns`` give None, and the payout is
+read by the structs and ``booking.parse`` as before, with their messages.
+``tests/booking/test_arrow_actions.py`` holds the two readers to the same columns.
+
+Example:
+    >>> text = b'{"id": "p1", "paymentActions": [{"id": "a1", "paymentAction": "Charge"}]}'
+    >>> action_columns(text)["kind"].tolist()
+    ['Charge']
+    >>> action_columns(b'{"paymentActions": [{"id": 1}]}') is None
+    True
+"""
+
+from __future__ import annotations
+
+from typing import Any, get_args
+
+import msgspec
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.json as pj
+
+from dibs_fortnox.booking.instants import instants, plain_times
+from dibs_fortnox.booking.parse import KIND_BY_TEXT
+from dibs_fortnox.booking.wire import WireAction
+
+# WireAction's fields, integers as int64 and text as text.
+_ACTION = pa.struct(
+    [
+        (f.name, pa.int64() if int in get_args(f.type) else pa.string())
+        for f in msgspec.structs.fields(WireAction)
+    ]
+)
+_PARSE = pj.ParseOptions(
+    explicit_schema=pa.schema([("paymentActions", pa.list_(_ACTION))]),
+    unexpected_field_behavior="ignore",
+    newlines_in_values=True,  # a pretty-printed payout is still one row
+)
+# Arrow needs a row inside one block, and a block's size is a 32-bit count.
+_LARGEST = (1 << 31) - 2
+
+
+def action_columns(text: str | bytes) -> dict[str, np.ndarray] | None:
+    """The actions' columns as ``columns.read_payouts`` frames them (``action_id``,
+    ``payment_key``, ``kind``, ``timestamp``, ``amount``, ``fee``, ``vat``,
+    ``has_vat``), or None when the text holds anything Arrow should not judge."""
+    data = text.encode() if isinstance(text, str) else text
+    if not 0 < len(data) <= _LARGEST:
+        return None
+    options = pj.ReadOptions(block_size=len(data) + 1, use_threads=False)
+    try:
+        table = pj.read_json(pa.py_buffer(data), read_options=options, parse_options=_PARSE)
+    except pa.ArrowInvalid:
+        return None
+    lists = table.column("paymentActions")
+    if table.num_rows != 1 or lists.null_count:
+        return None
+    actions = pc.list_flatten(lists)
+    if actions.null_count:
+        return None
+    return _columns(actions)
+
+
+def _columns(actions: pa.ChunkedArray) -> dict[str, np.ndarray] | None:
+    def field(name: str) -> pa.ChunkedArray:
+        return pc.struct_field(actions, name)
+
+    kinds = _kinds(field("paymentAction"))
+    times = field("timestamp")
+    if kinds is None or not plain_times(times).all():
+        return None
+    ids = field("paymentId")
+    vat = field("vatAmount")
+    return {
+        "action_id": _text(pc.fill_null(field("id"), "")),
+        "payment_key": _text(pc.if_else(pc.equal(ids, ""), pa.scalar(None, pa.string()), ids)),
+        "kind": kinds,
+        "timestamp": instants(times),
+        "amount": _money(field("amount")),
+        "fee": _money(field("fee")),
+        "vat": _money(vat),
+        "has_vat": vat.is_valid().to_numpy(zero_copy_only=False),
+    }
+
+
+def _kinds(texts: pa.ChunkedArray) -> np.ndarray | None:
+    """Each action's ``ActionKind`` value, worked out once per distinct text; None when
+    one is not a kind (the structs' path names it in its message)."""
+    encoded = pc.dictionary_encode(texts.combine_chunks())
+    words: list[Any] = encoded.dictionary.to_pylist()
+    values = [KIND_BY_TEXT.get(w.strip().casefold()) for w in words]
+    if None in values or encoded.indices.null_count:
+        return None
+    kinds: np.ndarray = np.array([v.value for v in values if v is not None] + [None], object)
+    out: np.ndarray = kinds[:-1][encoded.indices.to_numpy()]
+    return out
+
+
+def _text(values: pa.ChunkedArray) -> np.ndarray:
+    out: np.ndarray = values.to_numpy()
+    return out
+
+
+def _money(values: pa.ChunkedArray) -> np.ndarray:
+    out: np.ndarray = np.asarray(pc.fill_null(values, 0).to_numpy(), dtype=np.int64)
+    return out
