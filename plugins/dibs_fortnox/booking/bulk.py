@@ -32,6 +32,7 @@ from dibs_fortnox.booking.buyers import Buyer, buyer_of, customer_for
 from dibs_fortnox.booking.codes import combined_codes
 from dibs_fortnox.booking.columns import PaymentColumns, PayoutColumns
 from dibs_fortnox.booking.documents import row_description
+from dibs_fortnox.booking.frames import frame_of_arrays
 from dibs_fortnox.booking.instants import NAT
 from dibs_fortnox.booking.regions import CustomerSpec
 from dibs_fortnox.booking.result import STOCKHOLM
@@ -306,10 +307,10 @@ def plan_bulk(
     # The source's own lines: net + VAT = gross on each, their gross adds up to the amount.
     own = _lines_of(docs["source"].to_numpy(), src["n_lines"].to_numpy(), first_line)
     own_doc = np.repeat(docs["doc"].to_numpy(), docs["n_lines"].to_numpy())
-    ln = lines[["net", "tax_amount", "gross"]].iloc[own]  # only what the checks read
-    bad_line = (ln["net"].to_numpy() + ln["tax_amount"].to_numpy()) != ln["gross"].to_numpy()
+    checked = _rows(lines, own, ("net", "tax_amount", "gross"))  # only what the checks read
+    bad_line = (checked["net"] + checked["tax_amount"]) != checked["gross"]
     doc_ok &= np.bincount(own_doc[bad_line], minlength=len(docs)) == 0
-    gross = np.bincount(own_doc, weights=ln["gross"].to_numpy(), minlength=len(docs))
+    gross = np.bincount(own_doc, weights=checked["gross"], minlength=len(docs))
     doc_ok &= (docs["n_lines"].to_numpy() == 0) | (gross == docs["amount"].to_numpy())
     # Refunds: the one charge each credits, and the lines of a refund sent without lines.
     refund_docs = docs[docs["is_refund"]]
@@ -344,9 +345,7 @@ def plan_bulk(
     used = _lines_of(lines_from, src["n_lines"].to_numpy(), first_line)
     used_doc = np.repeat(docs["doc"].to_numpy(), n_rows)
     # The numbers of the used lines; their text stays in ``lines`` (``ln["line"]``).
-    numbers = lines[list(_LINE_NUMBERS)]
-    ln = numbers if _is_every(used, len(lines)) else numbers.iloc[used]
-    ln = ln.reset_index(drop=True)
+    ln = frame_of_arrays(_rows(lines, used, _LINE_NUMBERS))  # one copy at most
     account, percent, rate_ok = _line_bookings(
         buyer_code[p][used_doc], ln["tax_rate"].to_numpy(), buyers, settings
     )
@@ -449,7 +448,8 @@ def bulk_rows(
     ``frames.PAYMENTS``.
     """
     docs = plan.docs
-    chosen = docs[docs["payout_row"].isin(list(seq_start))]
+    taken = docs["payout_row"].isin(list(seq_start)).to_numpy()
+    chosen = docs if taken.all() else docs[taken]  # no copy of the usual day's every document
     if len(chosen):
         chosen = chosen.assign(
             seq=chosen.groupby("payout_row").cumcount().to_numpy()

@@ -854,8 +854,9 @@ def read_payouts(payouts: Sequence[Mapping[str, Any]]) -> PayoutColumns:
         frame = pd.concat([frame, more], ignore_index=True)
         frame = frame.sort_values("payout_row", kind="stable")
     # Payouts that fail only on their actions are unreadable too: renumber the rest.
-    new_row = np.cumsum(keep) - 1
-    frame = frame[keep[frame["payout_row"].to_numpy()]].reset_index(drop=True)
-    frame["payout_row"] = new_row[frame["payout_row"].to_numpy()]
+    if odd_rows or bad_rows:  # else nothing to renumber: no copy of a million actions
+        new_row = np.cumsum(keep) - 1
+        frame = frame[keep[frame["payout_row"].to_numpy()]].reset_index(drop=True)
+        frame["payout_row"] = new_row[frame["payout_row"].to_numpy()]
     kept = np.flatnonzero(keep)
     return PayoutColumns([headers[i] for i in kept], [raw[i] for i in kept], frame, unreadable)
