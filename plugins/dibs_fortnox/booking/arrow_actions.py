@@ -1,10 +1,10 @@
 """A stored payout's payment actions read by Arrow from its text, with the lock released.
 
-The payout of a busy day holds a million actions. Decoded into structs, its actions
-hold Python's interpreter lock for about two seconds, and the payments, which Arrow
-reads meanwhile on another thread (``transform``), wait for it each time a chunk of
-theirs needs the lock. Arrow reads the payout's text in C++ without it; only the ids
-become Python strings.
+The payout of a busy day holds a million actions. ``transform`` reads them on a second
+thread while it makes the payments' columns, which holds Python's interpreter lock.
+Decoded into structs, the actions would hold the lock too (about two seconds at a
+million), and the two threads would take turns; Arrow reads the payout's text in C++
+without it, and only the ids become Python strings.
 
 Arrow reads the whole text as one row, the actions a list of structs under the schema
 ``WireAction`` spells (text or integer, missing as null). It takes only what the structs
@@ -24,7 +24,7 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any, get_args
+from typing import get_args
 
 import msgspec
 import numpy as np
@@ -32,6 +32,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pj
 
+from dibs_fortnox.booking.arrow_values import encoded, money, objects
 from dibs_fortnox.booking.instants import instants, plain_times
 from dibs_fortnox.booking.parse import KIND_BY_TEXT
 from dibs_fortnox.booking.wire import WireAction
@@ -84,13 +85,13 @@ def _columns(actions: pa.ChunkedArray) -> dict[str, np.ndarray] | None:
     ids = field("paymentId")
     vat = field("vatAmount")
     return {
-        "action_id": _text(pc.fill_null(field("id"), "")),
-        "payment_key": _text(pc.if_else(pc.equal(ids, ""), pa.scalar(None, pa.string()), ids)),
+        "action_id": objects(pc.fill_null(field("id"), "")),
+        "payment_key": objects(pc.if_else(pc.equal(ids, ""), pa.scalar(None, pa.string()), ids)),
         "kind": kinds,
         "timestamp": instants(times),
-        "amount": _money(field("amount")),
-        "fee": _money(field("fee")),
-        "vat": _money(vat),
+        "amount": money(field("amount")),
+        "fee": money(field("fee")),
+        "vat": money(vat),
         "has_vat": vat.is_valid().to_numpy(zero_copy_only=False),
     }
 
@@ -98,21 +99,10 @@ def _columns(actions: pa.ChunkedArray) -> dict[str, np.ndarray] | None:
 def _kinds(texts: pa.ChunkedArray) -> np.ndarray | None:
     """Each action's ``ActionKind`` value, worked out once per distinct text; None when
     one is not a kind (the structs' path names it in its message)."""
-    encoded = pc.dictionary_encode(texts.combine_chunks())
-    words: list[Any] = encoded.dictionary.to_pylist()
-    values = [KIND_BY_TEXT.get(w.strip().casefold()) for w in words]
-    if None in values or encoded.indices.null_count:
+    words, codes = encoded(texts)
+    kinds = [KIND_BY_TEXT.get(word.strip().casefold()) for word in words]
+    if None in kinds or (codes == len(words)).any():
         return None
-    kinds: np.ndarray = np.array([v.value for v in values if v is not None] + [None], object)
-    out: np.ndarray = kinds[:-1][encoded.indices.to_numpy()]
-    return out
-
-
-def _text(values: pa.ChunkedArray) -> np.ndarray:
-    out: np.ndarray = values.to_numpy()
-    return out
-
-
-def _money(values: pa.ChunkedArray) -> np.ndarray:
-    out: np.ndarray = np.asarray(pc.fill_null(values, 0).to_numpy(), dtype=np.int64)
+    values: np.ndarray = np.array([k.value for k in kinds if k is not None], object)
+    out: np.ndarray = values[codes]
     return out

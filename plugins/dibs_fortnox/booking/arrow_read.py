@@ -22,10 +22,16 @@ when its shortest form has at most 15 significant digits (a float64 keeps 15). T
 difference left: a fraction written with more than 15 significant digits whose float
 has a shorter form (0.30000000000000001) reads as that form (0.3).
 
+Reading is two steps: ``parse_payment_texts`` parses (every core, the interpreter lock
+released) and ``batch_of`` takes the fields out as numpy arrays and Python strings (one
+core, holding the lock); ``transform`` reads the payouts in between.
+
 Example:
-    >>> batch, deferred = read_payment_texts(["p1"], ['{"paymentId": "p1"}'])
-    >>> batch.keys, deferred
-    (['p1'], [])
+    >>> parsed = parse_payment_texts(["p1", "p2"], ['{"paymentId": "p1"}', '{"payment": {}}'])
+    >>> parsed.keys, parsed.deferred
+    (['p1'], ['p2'])
+    >>> batch_of(parsed).fields.payment_ids.tolist()
+    ['p1']
 """
 
 from __future__ import annotations
@@ -34,13 +40,13 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pj
 
+from dibs_fortnox.booking.arrow_values import encoded, money, objects
 from dibs_fortnox.booking.codes import combined_codes
 from dibs_fortnox.booking.countries import first_country
 from dibs_fortnox.booking.instants import instants, plain_times
@@ -269,35 +275,11 @@ def _quantities(quantity: np.ndarray) -> np.ndarray:
     return out
 
 
-def _objects(values: pa.ChunkedArray) -> np.ndarray:
-    """Text as Python strings (None where missing), as the other readers give it."""
-    out: np.ndarray = values.to_numpy()
-    return out
-
-
-def _encoded(values: pa.ChunkedArray) -> tuple[list[Any], np.ndarray]:
-    """The distinct values as Python objects, and each value's position among them (one
-    past the last where missing)."""
-    encoded = pc.dictionary_encode(values)
-    chunks = encoded.chunks
-    if not chunks:
-        return [], np.zeros(0, np.int64)
-    # Encoding a chunked column gives every chunk the whole column's dictionary, so the
-    # chunks are not joined first (a copy of every text, 0.3 s at three million lines).
-    dictionary = chunks[0].dictionary
-    if not all(chunk.dictionary.equals(dictionary) for chunk in chunks[1:]):
-        encoded = encoded.unify_dictionaries()
-        dictionary = encoded.chunk(0).dictionary
-    indices = pa.chunked_array([chunk.indices for chunk in encoded.chunks])
-    codes: np.ndarray = pc.fill_null(indices, len(dictionary)).to_numpy()
-    return dictionary.to_pylist(), codes
-
-
 def _shared(values: pa.ChunkedArray, missing: str | None) -> np.ndarray:
     """Text with ``missing`` where missing, one Python string per distinct value: for
     columns of few values (units, product names, currencies, countries), whose strings
     would otherwise be made once per row."""
-    words, codes = _encoded(values)
+    words, codes = encoded(values)
     out: np.ndarray = np.array([*words, missing], dtype=object)[codes]
     return out
 
@@ -305,17 +287,12 @@ def _shared(values: pa.ChunkedArray, missing: str | None) -> np.ndarray:
 def _first_countries(shipping: pa.ChunkedArray, billing: pa.ChunkedArray) -> np.ndarray:
     """``countries.first_country`` of each payment's (shipping, billing) countries, worked
     out once per distinct pair (a day has few) instead of a tuple per payment."""
-    (ships, ship), (bills, bill) = _encoded(shipping), _encoded(billing)
+    (ships, ship), (bills, bill) = encoded(shipping), encoded(billing)
     ships.append(None)
     bills.append(None)
     pair, first = combined_codes(ship, bill)
     decided = [first_country((ships[ship[i]], bills[bill[i]])) for i in first]
     out: np.ndarray = np.array([*decided, None], dtype=object)[:-1][pair]
-    return out
-
-
-def _money(values: pa.ChunkedArray) -> np.ndarray:
-    out: np.ndarray = np.asarray(pc.fill_null(values, 0).to_numpy(), dtype=np.int64)
     return out
 
 
@@ -334,7 +311,7 @@ def _fields(table: pa.Table) -> PaymentFields:
     """
 
     def column(*path: str) -> np.ndarray:
-        return _objects(_field(table.column(path[0]), *path[1:]))
+        return objects(_field(table.column(path[0]), *path[1:]))
 
     def few(*path: str) -> np.ndarray:
         return _shared(_field(table.column(path[0]), *path[1:]), None)
@@ -362,18 +339,18 @@ def _fields(table: pa.Table) -> PaymentFields:
         company_numbers=few("consumer", "company", "registrationNumber"),
         n_charges=_lengths(charges),
         n_refunds=_lengths(refunds),
-        source_ids=_objects(pc.struct_field(sources, "id")),
+        source_ids=objects(pc.struct_field(sources, "id")),
         whens=instants(pc.struct_field(sources, "when")),
         states=[""] * n_charges + _shared(pc.struct_field(refund_values, "state"), None).tolist(),
-        amounts=_money(pc.struct_field(sources, "amount")),
-        surcharges=_money(pc.struct_field(sources, "surchargeAmount")),
+        amounts=money(pc.struct_field(sources, "amount")),
+        surcharges=money(pc.struct_field(sources, "surchargeAmount")),
         source_bad=np.zeros(len(sources), bool),
         n_lines=_lengths(items),
         references=_shared(pc.struct_field(lines, "reference"), ""),
         names=_shared(pc.struct_field(lines, "name"), ""),
         quantities=quantities,
         units=_shared(pc.struct_field(lines, "unit"), ""),
-        line_money=[_money(pc.struct_field(lines, f)) for f in LINE_MONEY],
+        line_money=[money(pc.struct_field(lines, f)) for f in LINE_MONEY],
         line_bad=np.zeros(len(lines), bool),
         prepared_lines=True,
     )
