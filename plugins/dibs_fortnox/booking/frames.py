@@ -5,7 +5,8 @@ upstream, so the check refuses it with a message naming the frame, column and dt
 The frames' meaning is documented where they are built (``booking.transform``).
 
 Example:
-    >>> check_columns(pd.DataFrame({"amount": [1.5]}), {"amount": MONEY}, "payments")
+    >>> frame = pd.DataFrame({"amount": [1.5]})
+    >>> check_columns(frame, {"amount": MONEY}, "payments")  # doctest: +IGNORE_EXCEPTION_DETAIL
     Traceback (most recent call last):
     ...
     FrameContractError: payments: expected column 'amount' (int64, minor units), got float64

@@ -12,8 +12,13 @@ collected at the next collection after the pause, which starts again on the way 
 even when the body raises. A pause inside a pause leaves the outer one in charge.
 
 Example:
+    >>> gc.isenabled()
+    True
     >>> with collector_paused():
-    ...     columns = read_payments(payments)
+    ...     gc.isenabled()
+    False
+    >>> gc.isenabled()
+    True
 """
 
 from __future__ import annotations
