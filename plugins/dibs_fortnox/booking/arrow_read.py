@@ -23,14 +23,14 @@ difference left: a fraction written with more than 15 significant digits whose f
 has a shorter form (0.30000000000000001) reads as that form (0.3).
 
 Reading is two steps: ``parse_payment_texts`` parses (every core, the interpreter lock
-released) and ``batch_of`` takes the fields out as numpy arrays and Python strings (one
+released) and ``fields_of`` takes the fields out as numpy arrays and Python strings (one
 core, holding the lock); ``transform`` reads the payouts in between.
 
 Example:
     >>> parsed = parse_payment_texts(["p1", "p2"], ['{"paymentId": "p1"}', '{"payment": {}}'])
     >>> parsed.keys, parsed.deferred
     (['p1'], ['p2'])
-    >>> batch_of(parsed).fields.payment_ids.tolist()
+    >>> fields_of(parsed).payment_ids.tolist()
     ['p1']
 """
 
@@ -125,20 +125,12 @@ class ArrowTexts:
     deferred: list[str]
 
 
-@dataclass(frozen=True)
-class ArrowBatch:
-    """Payments Arrow read: their keys and their fields."""
-
-    keys: list[str]
-    fields: PaymentFields
-
-
 def parse_payment_texts(keys: Sequence[str], texts: Sequence[str | bytes]) -> ArrowTexts:
     """Parse the texts chunk by chunk, on every core, and defer what Arrow reads
     differently from the structs (``_deferred_rows``).
 
     The chunks' tables are put together before their fields are taken out
-    (``batch_of``), so the fields are made once, charges before refunds over the whole
+    (``fields_of``), so the fields are made once, charges before refunds over the whole
     batch (taking them per chunk and joining the lists cost 2 s at a million actions).
     """
     tables: list[pa.Table] = []
@@ -162,9 +154,10 @@ def parse_payment_texts(keys: Sequence[str], texts: Sequence[str | bytes]) -> Ar
     return ArrowTexts(read_keys, pa.concat_tables(tables) if tables else None, deferred)
 
 
-def batch_of(parsed: ArrowTexts) -> ArrowBatch | None:
-    """The fields of what Arrow parsed, as numpy arrays and Python strings (one core)."""
-    return None if parsed.table is None else ArrowBatch(parsed.keys, _fields(parsed.table))
+def fields_of(parsed: ArrowTexts) -> PaymentFields | None:
+    """The fields of what Arrow parsed (of ``parsed.keys``), as numpy arrays and Python
+    strings (one core); None when it parsed nothing."""
+    return None if parsed.table is None else _fields(parsed.table)
 
 
 class _ChunkBuffer:

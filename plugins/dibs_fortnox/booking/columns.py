@@ -49,7 +49,7 @@ import numpy as np
 import pandas as pd
 
 from dibs_fortnox.booking.arrow_actions import action_columns
-from dibs_fortnox.booking.arrow_read import ArrowTexts, batch_of, parse_payment_texts
+from dibs_fortnox.booking.arrow_read import ArrowTexts, fields_of, parse_payment_texts
 from dibs_fortnox.booking.countries import first_country
 from dibs_fortnox.booking.frames import frame_of_arrays
 from dibs_fortnox.booking.instants import read_times
@@ -636,12 +636,12 @@ def read_payments(
         texts = payments.texts
         if arrow_texts is None:
             arrow_texts = _parse_stored(payments)
-        batch, deferred = batch_of(arrow_texts), list(arrow_texts.deferred)
-        if batch is not None:
+        fields, deferred = fields_of(arrow_texts), list(arrow_texts.deferred)
+        if fields is not None:
             try:
-                take("text", batch.keys, frames_of_fields(batch.keys, batch.fields))
+                take("text", arrow_texts.keys, frames_of_fields(arrow_texts.keys, fields))
             except _Irregular:
-                deferred += batch.keys
+                deferred += arrow_texts.keys
         for key in deferred:
             decoded = decode_payment(texts[key])
             if decoded is not None:
