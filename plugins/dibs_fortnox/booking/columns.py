@@ -813,13 +813,6 @@ def read_payouts(payouts: Sequence[Mapping[str, Any]]) -> PayoutColumns:
     by_arrow = _arrow_action_frames(raw)
     rest = [row for row in range(len(raw)) if row not in by_arrow]
     (frame, bad), odd = _split_plain(rest, [raw[row] for row in rest], _read_plain_actions)
-    if by_arrow:  # the usual day: every payout read by Arrow, the other frame empty
-        read = [*([frame] if rest else []), *by_arrow.values()]
-        if len(read) > 1:
-            frame = pd.concat(read, ignore_index=True)
-            frame = frame.sort_values("payout_row", kind="stable", ignore_index=True)
-        else:
-            frame = read[0]
     odd_rows = [row for row, o in zip(rest, odd, strict=True) if o]
     plain_rows = [row for row, o in zip(rest, odd, strict=True) if not o]
     bad_rows = [plain_rows[i] for i in np.flatnonzero(bad)]
@@ -848,11 +841,16 @@ def read_payouts(payouts: Sequence[Mapping[str, Any]]) -> PayoutColumns:
             }
             for a in payout.actions
         )
+    # The readers' frames in payout order; the usual day has Arrow's alone, not copied.
+    pieces = [*([frame] if rest or not by_arrow else []), *by_arrow.values()]
     if extra:
         more = pd.DataFrame(extra, columns=list(frame.columns))
         more["timestamp"] = _utc_ns(more["timestamp"])
-        frame = pd.concat([frame, more], ignore_index=True)
-        frame = frame.sort_values("payout_row", kind="stable")
+        pieces.append(more)
+    frame = pieces[0]
+    if len(pieces) > 1:
+        frame = pd.concat(pieces, ignore_index=True)
+        frame = frame.sort_values("payout_row", kind="stable", ignore_index=True)
     # Payouts that fail only on their actions are unreadable too: renumber the rest.
     if odd_rows or bad_rows:  # else nothing to renumber: no copy of a million actions
         new_row = np.cumsum(keep) - 1
