@@ -156,9 +156,10 @@ def _match(
     pay: pd.DataFrame,
     src: pd.DataFrame,
     unique_id: np.ndarray,
-    already_booked: frozenset[str],
+    booked: np.ndarray,
 ) -> pd.DataFrame:
-    """Each charge or refund action with its only candidate, or -1 when not that simple."""
+    """Each charge or refund action with its only candidate, or -1 when not that simple
+    (``unique_id`` and ``booked``: per source, its id is no other's; it was booked before)."""
     pay_row = pd.Index(pay["key"].to_numpy(dtype=object), dtype=object).get_indexer(
         acts["payment_key"].to_numpy(dtype=object)
     )
@@ -174,7 +175,6 @@ def _match(
     )
     per_action = pairs.groupby("action")["source"].agg(["first", "size"])
     per_source = pairs.groupby("source").size()
-    booked = src["source_id"].astype(object).isin(already_booked).to_numpy()
     source = per_action["first"].reindex(deals["action"], fill_value=-1).to_numpy()
     size = per_action["size"].reindex(deals["action"], fill_value=0).to_numpy()
     has = source >= 0
@@ -275,7 +275,8 @@ def plan_bulk(
     pay, src, lines, acts = payments.payments, payments.sources, payments.lines, payouts.actions
     n_payouts = len(payouts.headers)
     clean = _per_payout_ok(payouts, settings)
-    deals = _match(acts, pay, src, prepared.unique_source, already_booked)
+    booked_ids = src["source_id"].astype(object).isin(already_booked).to_numpy()
+    deals = _match(acts, pay, src, prepared.unique_source, booked_ids)
     simple = deals["source"].to_numpy() >= 0
     clean &= np.bincount(deals["payout_row"].to_numpy()[~simple], minlength=n_payouts) == 0
     # One document per matched action: charges first, then refunds, each in action order.
@@ -318,7 +319,6 @@ def plan_bulk(
     credits = np.full(len(docs), -1)
     credits[refund_docs["doc"].to_numpy()] = credited
     doc_ok[refund_docs["doc"].to_numpy()] &= candidates == 1
-    booked_ids = src["source_id"].astype(object).isin(already_booked).to_numpy()
     matched_in = np.full(len(src), -1)
     matched_in[docs["source"].to_numpy()[~docs["is_refund"].to_numpy()]] = docs["payout_row"][
         ~docs["is_refund"]
