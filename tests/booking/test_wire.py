@@ -11,8 +11,6 @@ dicts ``money.loads`` makes of the same texts: frames, held payouts, errors, war
 from __future__ import annotations
 
 import random
-import threading
-import time
 from decimal import Decimal
 from typing import Any
 
@@ -202,38 +200,6 @@ def test_a_clean_stored_day_is_read_without_the_one_by_one_parser(monkeypatch, c
     got = read_payments(StoredPayments(texts))
     for name in ("payments", "sources", "lines"):
         pd.testing.assert_frame_equal(getattr(got, name), getattr(expected, name))
-
-
-def test_the_next_chunk_is_written_while_arrow_parses_and_never_over_it(monkeypatch):
-    # A slow parse of every chunk: writing the next chunk into the buffer being parsed
-    # would change the text under Arrow. Writing it at the same time is the point.
-    monkeypatch.setattr(arrow_read, "CHUNK", 3)
-    parse, written_during_parse = arrow_read._parse_chunk, []
-    parsing = threading.Event()
-
-    def slow_parse(data: Any, n_texts: int) -> Any:
-        parsing.set()
-        time.sleep(0.02)
-        table = parse(data, n_texts)
-        parsing.clear()
-        return table
-
-    lines = arrow_read._ChunkBuffer.lines
-
-    def watched_lines(self: Any, texts: list[bytes]) -> Any:
-        written_during_parse.append(parsing.is_set())
-        return lines(self, texts)
-
-    monkeypatch.setattr(arrow_read, "_parse_chunk", slow_parse)
-    monkeypatch.setattr(arrow_read._ChunkBuffer, "lines", watched_lines)
-    payouts, payments = _day(4, days=2, per_day=10)
-    texts = _texts(payments)
-    expected = read_payments({key: money.loads(text) for key, text in texts.items()})
-    got = read_payments(StoredPayments(texts))
-    assert got.read_by["text"] == len(texts)
-    for name in ("payments", "sources", "lines"):
-        pd.testing.assert_frame_equal(getattr(got, name), getattr(expected, name))
-    assert any(written_during_parse)
 
 
 def test_a_missing_amount_reads_as_zero_on_both_paths():

@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -66,10 +65,9 @@ from dibs_fortnox.booking.wire import (
 if "ARROW_DEFAULT_MEMORY_POOL" not in os.environ:
     pa.set_memory_pool(pa.system_memory_pool())
 
-# Texts per read: a chunk Arrow refuses is deferred whole, and the two buffers the chunks'
-# text is written into (about 65 MB each at this size) are the extra memory of reading the
-# text. Twice this many kept the cores as busy but raised the transform's peak by 330 MB.
-CHUNK = 32_768
+# Texts per read: a chunk Arrow refuses is deferred whole, and the buffer one chunk's text
+# is written into (about 130 MB at this size) is the extra memory of reading the text.
+CHUNK = 65_536
 # A float64 holds every whole number below this exactly, and any decimal of this many
 # significant digits; other quantities are deferred.
 _EXACT = 2.0**53
@@ -112,7 +110,7 @@ def _schema() -> pa.Schema:
 
 
 _PARSE = pj.ParseOptions(explicit_schema=_schema(), unexpected_field_behavior="ignore")
-# Blocks of 16 MB (a chunk is some 65 MB) kept both cores busy and read 25 % faster
+# Blocks of 16 MB (a chunk is some 130 MB) kept both cores busy and read 25 % faster
 # than the default 1 MB on a day of 250,000 payments.
 _READ = pj.ReadOptions(block_size=16 << 20)
 
@@ -131,57 +129,29 @@ def parse_payment_texts(keys: Sequence[str], texts: Sequence[str | bytes]) -> Ar
     """Parse the texts chunk by chunk, on every core, and defer what Arrow reads
     differently from the structs (``_deferred_rows``).
 
-    Arrow parses a chunk on a second thread, without the interpreter lock, while this
-    thread writes the next chunk's texts into the other of two buffers: the copy (0.8 s
-    at a million actions) and the checks no longer leave the cores waiting between
-    parses.
-
     The chunks' tables are put together before their fields are taken out
     (``fields_of``), so the fields are made once, charges before refunds over the whole
     batch (taking them per chunk and joining the lists cost 2 s at a million actions).
     """
-    taken = _TakenChunks()
-    buffers = (_ChunkBuffer(), _ChunkBuffer())
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="parse-payments") as pool:
-        parsing: tuple[list[str], Future[pa.Table | None] | None] | None = None
-        for n, start in enumerate(range(0, len(keys), CHUNK)):
-            chunk = texts[start : start + CHUNK]
-            # The buffer the chunk before last was parsed from: that parse is taken.
-            data = _chunk_lines(chunk, buffers[n % 2])
-            future = None if data is None else pool.submit(_parse_chunk, data, len(chunk))
-            if parsing is not None:
-                taken.add(*parsing)
-            parsing = (list(keys[start : start + CHUNK]), future)
-        if parsing is not None:
-            taken.add(*parsing)
-    return taken.result()
-
-
-class _TakenChunks:
-    """The chunks' tables and keys as their parses finish, in chunk order."""
-
-    def __init__(self) -> None:
-        self.tables: list[pa.Table] = []
-        self.keys: list[str] = []
-        self.deferred: list[str] = []
-
-    def add(self, keys: list[str], parse: Future[pa.Table | None] | None) -> None:
-        table = None if parse is None else parse.result()
+    tables: list[pa.Table] = []
+    read_keys: list[str] = []
+    deferred: list[str] = []
+    buffer = _ChunkBuffer()
+    for start in range(0, len(keys), CHUNK):
+        chunk_keys = list(keys[start : start + CHUNK])
+        table = _read_chunk(texts[start : start + CHUNK], buffer)
         if table is None:
-            self.deferred += keys
-            return
+            deferred += chunk_keys
+            continue
         later = _deferred_rows(table)
         if later.any():
-            self.deferred += [k for k, d in zip(keys, later, strict=True) if d]
-            keys = [k for k, d in zip(keys, later, strict=True) if not d]
+            deferred += [k for k, d in zip(chunk_keys, later, strict=True) if d]
+            chunk_keys = [k for k, d in zip(chunk_keys, later, strict=True) if not d]
             table = table.filter(pa.array(~later))
-        if keys:
-            self.tables.append(table)
-            self.keys += keys
-
-    def result(self) -> ArrowTexts:
-        table = pa.concat_tables(self.tables) if self.tables else None
-        return ArrowTexts(self.keys, table, self.deferred)
+        if chunk_keys:
+            tables.append(table)
+            read_keys += chunk_keys
+    return ArrowTexts(read_keys, pa.concat_tables(tables) if tables else None, deferred)
 
 
 def fields_of(parsed: ArrowTexts) -> PaymentFields | None:
@@ -194,7 +164,7 @@ class _ChunkBuffer:
     """One buffer every chunk's texts are written into in turn, one text per line.
 
     Joining each chunk into fresh bytes cost 3.6 s at a million actions against 0.4 s
-    for the copy itself: every chunk's new bytes had to be faulted in page by page. Arrow
+    for the copy itself: every new 130 MB had to be faulted in page by page. Arrow
     copies what it reads out of the buffer, so the next chunk may overwrite it.
     """
 
@@ -215,9 +185,8 @@ class _ChunkBuffer:
         return view[: max(0, at - 1)]
 
 
-def _chunk_lines(texts: Sequence[str | bytes], buffer: _ChunkBuffer) -> memoryview | None:
-    """The chunk's texts one per line in ``buffer``, or None when Arrow cannot read
-    them as one row per text."""
+def _read_chunk(texts: Sequence[str | bytes], buffer: _ChunkBuffer) -> pa.Table | None:
+    """The chunk as one table (a row per text), or None when Arrow cannot read it so."""
     try:
         encoded = [t if isinstance(t, bytes) else t.encode() for t in texts]
     except UnicodeEncodeError:  # a lone surrogate in the text itself
@@ -227,16 +196,12 @@ def _chunk_lines(texts: Sequence[str | bytes], buffer: _ChunkBuffer) -> memoryvi
     # per text is certain once the count matches (a pretty-printed text is still one).
     if not all(encoded) or any(map(bytes.isspace, encoded)):
         return None
-    return buffer.lines(encoded)
-
-
-def _parse_chunk(data: memoryview, n_texts: int) -> pa.Table | None:
-    """The chunk as one table (a row per text), or None when Arrow cannot read it so."""
     try:
-        table = pj.read_json(pa.py_buffer(data), read_options=_READ, parse_options=_PARSE)
+        data = pa.py_buffer(buffer.lines(encoded))
+        table = pj.read_json(data, read_options=_READ, parse_options=_PARSE)
     except pa.ArrowInvalid:  # a type the schema refuses, duplicate keys, bad escapes
         return None
-    if table.num_rows != n_texts:
+    if table.num_rows != len(texts):
         return None
     # Compacted: the reader's buffers keep room to grow, and every chunk's table is kept
     # until the last is read (at a million actions the peak was 2,224 MB without this,
