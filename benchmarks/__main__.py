@@ -287,8 +287,8 @@ def main(argv: list[str] | None = None) -> int:
         "--quick",
         action="store_true",
         help="smaller and fewer: dag-parse 1,000 tenants x 3 (no 10,000); fleet: 30 payments, "
-        "1 repeat; transform-1m 200,000 actions once; stored-day 20,000 actions once; "
-        "fortnox-rate 200 charges; "
+        "1 repeat; transform-1m 200,000 actions once per environment; stored-day 20,000 "
+        "actions once; fortnox-rate 200 charges; "
         "results.json left alone",
     )
     args = parser.parse_args(argv)

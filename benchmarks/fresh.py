@@ -4,6 +4,7 @@ caches, imports or peak memory."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,9 +13,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def fresh_runs(module: str, args: list[str], repeats: int) -> list[dict[str, Any]]:
-    """``python -m module *args`` ``repeats`` times; each prints its figures as JSON on its
-    last line of output."""
+def fresh_runs(
+    module: str, args: list[str], repeats: int, env: dict[str, str] | None = None
+) -> list[dict[str, Any]]:
+    """``python -m module *args`` ``repeats`` times, with ``env`` added to this process's
+    environment; each prints its figures as JSON on its last line of output."""
     runs = []
     for _ in range(repeats):
         out = subprocess.run(
@@ -23,6 +26,7 @@ def fresh_runs(module: str, args: list[str], repeats: int) -> list[dict[str, Any
             capture_output=True,
             text=True,
             cwd=ROOT,
+            env={**os.environ, **(env or {})},
         )
         runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
     return runs

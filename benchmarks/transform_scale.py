@@ -9,11 +9,16 @@ are as independent as real payments and the payout still reconciles.
 The transform is fed what the pipeline feeds it (``pipeline.plan.raw_inputs``): the
 day is written out as the JSON texts the state database keeps and handed over as that
 text, which ``transform()`` reads itself: the payout as ``booking.wire.StoredPayout``
-(its actions as structs), the payments as ``StoredPayments`` (``booking.arrow_read``).
+(its actions read by ``booking.arrow_actions``), the payments as ``StoredPayments``
+(``booking.arrow_read``).
 The decode and the transform are timed apart, in a child process per repeat (so peak
 memory is that run's alone). Memory is the growth of peak resident size (``ru_maxrss``)
 over the size before the decode (the decoded input included) and over the size after it
 (the transform's own).
+
+Each repeat runs twice, in turn: in a plain environment, and in the environment the
+production worker gives its tasks (``worker_environment``), since on this VM a page
+the process touches for the first time costs far more than the work done on it.
 
 Run alone: ``.venv/bin/python -m benchmarks.transform_scale --actions 1000000``.
 """
@@ -30,7 +35,9 @@ import sys
 import time
 from typing import Any
 
-from benchmarks.fresh import fresh_runs
+import yaml
+
+from benchmarks.fresh import ROOT, fresh_runs
 from benchmarks.stats import Figure
 
 METHOD = (
@@ -39,8 +46,11 @@ METHOD = (
     "{actions:,} payment actions, written as stored JSON texts (money.dumps, UTF-8 bytes "
     "as ledger.raw.get_texts gives them) and handed over as pipeline.plan.raw_inputs does "
     "(the payout as booking.wire.StoredPayout, the payments as booking.wire.StoredPayments, "
-    "whose text transform() reads itself: the payout's actions as structs, the payments "
-    "with booking.arrow_read); each repeat in a fresh child process; decode and transform() "
+    "whose text transform() reads itself: the payout's actions with booking.arrow_actions, "
+    "the payments with booking.arrow_read); each repeat in a fresh child process, in turn "
+    "in a plain environment and in the production worker's (docker-compose.yaml's "
+    "GLIBC_TUNABLES for airflow-worker: glibc's malloc on huge pages; figures named "
+    "*_worker_env); decode and transform() "
     "timed apart (wall and CPU); peak RSS (ru_maxrss) growth over the RSS before the "
     "decode (the decoded input included) and over the RSS after it (the transform's own). "
     "Rows/s = invoice rows out per wall second of transform(). The frames only: "
@@ -144,32 +154,49 @@ def child(actions: int, base: int, profile: bool = False) -> dict[str, Any]:
     }
 
 
+def worker_environment() -> dict[str, str]:
+    """What the production worker (``docker-compose.yaml``, ``airflow-worker``) sets for
+    its tasks' memory: glibc's huge pages (docs/deploy.md)."""
+    with open(ROOT / "docker-compose.yaml", encoding="utf-8") as compose:
+        worker = yaml.safe_load(compose)["services"]["airflow-worker"]["environment"]
+    return {"GLIBC_TUNABLES": worker["GLIBC_TUNABLES"]}
+
+
 def bench_transform_scale(actions: int, base: int = 20_000, repeats: int = 3) -> dict[str, Any]:
-    """Repeat ``child`` in fresh processes; figures with median and spread."""
-    runs = fresh_runs(
-        "benchmarks.transform_scale",
-        ["--child", "--actions", str(actions), "--base", str(base)],
-        repeats,
-    )
-    k = f"{round(runs[0]['actions'] / 1000)}k"
+    """Repeat ``child`` in fresh processes, in a plain environment and in the worker's
+    (``worker_environment``) turn about; figures with median and spread."""
+    args = ["--child", "--actions", str(actions), "--base", str(base)]
+    plain: list[dict[str, Any]] = []
+    worker: list[dict[str, Any]] = []
+    for _ in range(repeats):
+        plain += fresh_runs("benchmarks.transform_scale", args, 1)
+        worker += fresh_runs("benchmarks.transform_scale", args, 1, worker_environment())
+    k = f"{round(plain[0]['actions'] / 1000)}k"
     return {
-        f"transform_{k}_actions_s": Figure.of([r["seconds"] for r in runs], "s"),
-        f"transform_{k}_decode_s": Figure.of([r["decode_seconds"] for r in runs], "s"),
-        f"transform_{k}_stored_text_to_frames_s": Figure.of(
+        **_figures(plain, f"transform_{k}"),
+        **_figures(worker, f"transform_{k}_worker_env"),
+        f"transform_{k}_invoice_rows": plain[0]["invoice_rows"],
+        f"transform_{k}_actions": plain[0]["actions"],
+        f"transform_{k}_input_rss_mb": round(plain[0]["input_rss_mb"]),
+    }
+
+
+def _figures(runs: list[dict[str, Any]], prefix: str) -> dict[str, Any]:
+    return {
+        f"{prefix}_actions_s": Figure.of([r["seconds"] for r in runs], "s"),
+        f"{prefix}_decode_s": Figure.of([r["decode_seconds"] for r in runs], "s"),
+        f"{prefix}_stored_text_to_frames_s": Figure.of(
             [r["decode_seconds"] + r["seconds"] for r in runs], "s"
         ),
-        f"transform_{k}_actions_cpu_s": Figure.of([r["cpu_seconds"] for r in runs], "s"),
-        f"transform_{k}_rows_per_s": Figure.of(
+        f"{prefix}_actions_cpu_s": Figure.of([r["cpu_seconds"] for r in runs], "s"),
+        f"{prefix}_rows_per_s": Figure.of(
             [r["invoice_rows"] / r["seconds"] for r in runs], "rows/s", 0
         ),
-        f"transform_{k}_peak_growth_mb": Figure.of([r["peak_growth_mb"] for r in runs], "MB", 0),
-        f"transform_{k}_decoded_input_mb": Figure.of([r["decoded_mb"] for r in runs], "MB", 0),
-        f"transform_{k}_transform_peak_growth_mb": Figure.of(
+        f"{prefix}_peak_growth_mb": Figure.of([r["peak_growth_mb"] for r in runs], "MB", 0),
+        f"{prefix}_decoded_input_mb": Figure.of([r["decoded_mb"] for r in runs], "MB", 0),
+        f"{prefix}_transform_peak_growth_mb": Figure.of(
             [r["transform_peak_growth_mb"] for r in runs], "MB", 0
         ),
-        f"transform_{k}_invoice_rows": runs[0]["invoice_rows"],
-        f"transform_{k}_actions": runs[0]["actions"],
-        f"transform_{k}_input_rss_mb": round(runs[0]["input_rss_mb"]),
     }
 
 
