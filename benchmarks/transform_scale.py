@@ -182,6 +182,7 @@ def bench_transform_scale(actions: int, base: int = 20_000, repeats: int = 3) ->
 
 
 def _figures(runs: list[dict[str, Any]], prefix: str) -> dict[str, Any]:
+    """One environment's figures, each named from ``prefix`` (one source for both sets)."""
     return {
         f"{prefix}_actions_s": Figure.of([r["seconds"] for r in runs], "s"),
         f"{prefix}_decode_s": Figure.of([r["decode_seconds"] for r in runs], "s"),
