@@ -168,9 +168,10 @@ def bench_transform_scale(actions: int, base: int = 20_000, repeats: int = 3) ->
     args = ["--child", "--actions", str(actions), "--base", str(base)]
     plain: list[dict[str, Any]] = []
     worker: list[dict[str, Any]] = []
+    env = worker_environment()
     for _ in range(repeats):
         plain += fresh_runs("benchmarks.transform_scale", args, 1)
-        worker += fresh_runs("benchmarks.transform_scale", args, 1, worker_environment())
+        worker += fresh_runs("benchmarks.transform_scale", args, 1, env)
     k = f"{round(plain[0]['actions'] / 1000)}k"
     return {
         **_figures(plain, f"transform_{k}"),
