@@ -141,7 +141,7 @@ def child(actions: int, base: int, profile: bool = False) -> dict[str, Any]:
         raise RuntimeError(f"the benchmark day did not book: {result.held[:1]} {result.errors[:1]}")
     return {
         "actions": payouts[0]["numberOfPaymentActions"],
-        "invoice_rows": len(result.invoices),
+        "invoice_rows": len(result.invoice_rows),
         "documents": len(result.payments),
         "payments": len(payments),
         "decode_seconds": decode_seconds,

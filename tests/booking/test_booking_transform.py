@@ -68,9 +68,11 @@ def test_single_se_charge():
 def test_frames_have_int64_money_and_one_row_per_invoice_row():
     pay = payment("p1", lines=["Tröja 2 × 160.00 @25%", "Frakt 1 × 39.20 @25%"])
     result = book(pay, payouts=[payout("po1", charged(pay, fee="11.13"))])
-    assert list(result.invoices["price"]) == [32000, 3920]
-    assert list(result.invoices["vat"]) == [8000, 980]
-    assert str(result.invoices["price"].dtype) == "int64"
+    assert list(result.invoice_rows["price"]) == [32000, 3920]
+    assert list(result.invoice_rows["vat"]) == [8000, 980]
+    assert str(result.invoice_rows["price"].dtype) == "int64"
+    assert list(result.invoice_rows["seq"]) == [1, 1]
+    assert list(result.invoices["seq"]) == [1] and list(result.invoices["amount"]) == [44900]
     assert list(result.payments["amount"]) == [44900]
     assert list(result.vouchers[["debit", "credit"]].sum()) == [44900, 44900]
 
@@ -83,7 +85,14 @@ def test_frame_contract_is_checked_on_entry():
         FrameContractError, match=r"expected column 'amount' \(int64, minor units\), got float64"
     ):
         type(result)(
-            result.invoices, broken, result.vouchers, [], [], [], result.payouts
+            result.invoices,
+            result.invoice_rows,
+            broken,
+            result.vouchers,
+            [],
+            [],
+            [],
+            result.payouts,
         ).bookings()
 
 

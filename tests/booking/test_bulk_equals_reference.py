@@ -27,7 +27,7 @@ SETTINGS = BookingSettings("t", BookingAccounts(3001, 3106, 3105, 1516, 1930, 60
 
 def assert_same_result(a: TransformResult, b: TransformResult) -> None:
     """Same frames, held payouts, errors, warnings and payouts, to the öre and in order."""
-    for name in ("invoices", "payments", "vouchers"):
+    for name in ("invoices", "invoice_rows", "payments", "vouchers"):
         pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name))
     assert a.held == b.held
     assert a.errors == b.errors

@@ -4,7 +4,7 @@ The frames are the transform's result and may be stored or inspected in between,
 step checks their column contracts on entry instead of trusting them.
 
 Example:
-    >>> bookings = bookings_from_frames(inv, pay, vou, payouts)   # doctest: +SKIP
+    >>> bookings = bookings_from_frames(inv, rows, pay, vou, payouts)  # doctest: +SKIP
     >>> [d.to_payload for d in bookings[0].documents()]           # doctest: +SKIP
 """
 
@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from itertools import groupby
 from typing import Any, NamedTuple
 
+import numpy as np
 import pandas as pd
 
 from dibs_fortnox.booking import frames
@@ -68,7 +69,7 @@ def _columns_by_payout(frame: pd.DataFrame, order: list[str]) -> dict[str, Colum
 
 
 def _runs(values: list[Any]) -> Iterator[tuple[int, int]]:
-    """(start, end) of each run of equal values: a document's rows share its ``seq``."""
+    """(start, end) of each run of equal values."""
     start = 0
     for _, run in groupby(values):
         end = start + sum(1 for _ in run)
@@ -76,7 +77,31 @@ def _runs(values: list[Any]) -> Iterator[tuple[int, int]]:
         start = end
 
 
-# An invoice row's customer columns, in the order ``_customer`` reads them.
+class _Rows(NamedTuple):
+    """Every invoice row in (``seq``, ``row``) order, one list per column, and each
+    document's rows found by its ``seq`` (one search per payout, not per document)."""
+
+    seq: np.ndarray
+    columns: Columns
+
+    @classmethod
+    def of(cls, rows: pd.DataFrame) -> _Rows:
+        ordered = rows.sort_values(["seq", "row"], kind="stable")
+        columns = {name: ordered[name].tolist() for name in _ROW_COLUMNS}
+        return cls(ordered["seq"].to_numpy(), columns)
+
+    def bounds(self, seqs: list[int]) -> Iterator[tuple[int, int]]:
+        """(start, end) of the rows of each document of ``seqs``."""
+        wanted = np.asarray(seqs, dtype=np.int64)
+        starts = np.searchsorted(self.seq, wanted, side="left").tolist()
+        ends = np.searchsorted(self.seq, wanted, side="right").tolist()
+        return zip(starts, ends, strict=True)
+
+
+# What an ``InvoiceRow`` is made of, in its order.
+_ROW_COLUMNS = ("account", "quantity", "price", "vat_percent", "description")
+
+# An invoice's customer columns, in the order ``_customer`` reads them.
 _CUSTOMER_COLUMNS = (
     "customer", "customer_name", "customer_country", "vat_type", "currency", "customer_kind",
     "vat_number",
@@ -103,39 +128,36 @@ def _customer(c: Columns, at: int, known: dict[tuple[Any, ...], CustomerSpec]) -
 
 def _invoice(
     c: Columns,
+    at: int,
+    rows: Columns,
     start: int,
     end: int,
     notes: dict[str, tuple[str, ...]],
     customers: dict[tuple[Any, ...], CustomerSpec],
 ) -> InvoiceDoc:
-    """The invoice or credit whose rows are ``start:end`` of the payout's columns."""
-    ref = str(c["external_ref"][start])
+    """The invoice or credit at ``at`` of the payout's columns, its rows ``start:end``."""
+    ref = str(c["external_ref"][at])
+    account, quantity, price, vat_percent, description = (
+        rows[name][start:end] for name in _ROW_COLUMNS
+    )
     return InvoiceDoc(
         external_ref=ref,
-        payment_id=str(c["payment_id"][start]),
-        order_reference=str(c["order_reference"][start]),
-        invoice_date=c["invoice_date"][start],
-        currency=str(c["currency"][start]),
-        customer=_customer(c, start, customers),
+        payment_id=str(c["payment_id"][at]),
+        order_reference=str(c["order_reference"][at]),
+        invoice_date=c["invoice_date"][at],
+        currency=str(c["currency"][at]),
+        customer=_customer(c, at, customers),
         # The contract made the numbers int64, so the lists hold Python ints.
-        rows=tuple(
-            map(
-                InvoiceRow,
-                c["account"][start:end],
-                c["quantity"][start:end],
-                c["price"][start:end],
-                c["vat_percent"][start:end],
-                map(str, c["description"][start:end]),
-            )
-        ),
-        amount=c["amount"][start],
-        credits=str(c["credits"][start]) if c["kind"][start] == "credit" else None,
+        rows=tuple(map(InvoiceRow, account, quantity, price, vat_percent, map(str, description))),
+        amount=c["amount"][at],
+        credits=str(c["credits"][at]) if c["kind"][at] == "credit" else None,
         warnings=notes.get(ref, ()),
     )
 
 
 def bookings_from_frames(
     invoices: pd.DataFrame,
+    invoice_rows: pd.DataFrame,
     payments: pd.DataFrame,
     vouchers: pd.DataFrame,
     payouts: Iterable[Payout],
@@ -150,13 +172,15 @@ def bookings_from_frames(
     Raises:
         FrameContractError: a frame misses a contract column or has a wrong dtype.
     """
-    frames.check_columns(invoices, frames.INVOICE_ROWS, "invoices")
+    frames.check_columns(invoices, frames.INVOICES, "invoices")
+    frames.check_columns(invoice_rows, frames.INVOICE_ROWS, "invoice rows")
     frames.check_columns(payments, frames.PAYMENTS, "payments")
     frames.check_columns(vouchers, frames.VOUCHER_ROWS, "vouchers")
     notes: dict[str, tuple[str, ...]] = {}
     for warning in warnings:
         notes[warning.external_ref] = notes.get(warning.external_ref, ()) + (warning.message,)
-    invoice_columns = _columns_by_payout(invoices, ["seq", "row"])
+    invoice_columns = _columns_by_payout(invoices, ["seq"])
+    rows = _Rows.of(invoice_rows)
     payment_columns = _columns_by_payout(payments, ["seq"])
     voucher_columns = _columns_by_payout(vouchers, ["row"])
     customers: dict[tuple[Any, ...], CustomerSpec] = {}
@@ -164,7 +188,14 @@ def bookings_from_frames(
     for payout in payouts:
         pid = payout.payout_id
         inv = invoice_columns.get(pid)
-        docs = [_invoice(inv, s, e, notes, customers) for s, e in _runs(inv["seq"])] if inv else []
+        docs = (
+            [
+                _invoice(inv, at, rows.columns, start, end, notes, customers)
+                for at, (start, end) in enumerate(rows.bounds(inv["seq"]))
+            ]
+            if inv
+            else []
+        )
         docs.sort(key=lambda d: d.is_credit)  # stable: invoices before credits
         pay = payment_columns.get(pid)
         payment_docs = (

@@ -441,11 +441,11 @@ def bulk_rows(
     payouts: PayoutColumns,
     settings: BookingSettings,
     seq_start: dict[int, int],
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Invoice-row and payment columns of the payouts in ``seq_start`` (row → first seq − 1).
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """Invoice, invoice-row and payment columns of the payouts in ``seq_start`` (row →
+    first seq − 1).
 
-    Columns follow ``frames.INVOICE_ROWS`` (without ``vat``, with ``gross``) and
-    ``frames.PAYMENTS``.
+    Columns follow ``frames.INVOICES``, ``frames.ROWS_BEFORE_VAT`` and ``frames.PAYMENTS``.
     """
     docs = plan.docs
     taken = docs["payout_row"].isin(list(seq_start)).to_numpy()
@@ -493,10 +493,8 @@ def bulk_rows(
     line_sign = np.repeat(sign, n_rows)
     starts = np.concatenate([[0], np.cumsum(n_rows)[:-1]]) if len(chosen) else n_rows
     row_no = np.arange(len(rows)) - np.repeat(starts, n_rows) + 1
-    # Each document's values onto its rows: a repeat, three times faster than indexing
-    # object arrays by row (0.9 s for these columns at three million rows).
-    line_cols = {k: np.repeat(v, n_rows) for k, v in doc_cols.items()}
-    line_cols.update(
+    line_cols = dict(
+        seq=np.repeat(doc_cols["seq"], n_rows),
         row=row_no,
         account=ln["account"],
         quantity=line_sign,
@@ -516,7 +514,7 @@ def bulk_rows(
         "mode_of_payment": np.full(len(chosen), settings.mode_of_payment, dtype=object),
         "account": np.full(len(chosen), settings.accounts.receivable, dtype=np.int64),
     }
-    return line_cols, payment_cols
+    return doc_cols, line_cols, payment_cols
 
 
 def doc_counts(plan: BulkPlan, n_payouts: int) -> np.ndarray:

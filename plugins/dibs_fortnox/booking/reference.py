@@ -44,6 +44,7 @@ from dibs_fortnox.money import format_amount
 class PayoutPlan:
     """Records of one payout, kept apart until the payout is known to be bookable."""
 
+    invoices: list[dict[str, Any]] = field(default_factory=list)
     lines: list[dict[str, Any]] = field(default_factory=list)
     payments: list[dict[str, Any]] = field(default_factory=list)
     vouchers: list[dict[str, Any]] = field(default_factory=list)
@@ -52,11 +53,11 @@ class PayoutPlan:
 
 
 def _line_records(
-    doc: dict[str, Any], lines: tuple[OrderLine, ...], booked: list[LineBooking], quantity: int
+    seq: int, lines: tuple[OrderLine, ...], booked: list[LineBooking], quantity: int
 ) -> list[dict[str, Any]]:
     return [
         {
-            **doc,
+            "seq": seq,
             "row": i,
             "account": where.account,
             "quantity": quantity,
@@ -167,7 +168,8 @@ def plan_payout(
             "invoice_date": day,
             "amount": sign * source.amount,
         }
-        plan.lines.extend(_line_records(doc, source.lines, booked, sign))
+        plan.invoices.append(doc)
+        plan.lines.extend(_line_records(seq, source.lines, booked, sign))
         plan.payments.append(
             {
                 **base,
@@ -221,7 +223,7 @@ def _round_half_up(numerator: pd.Series, denominator: int) -> pd.Series:
 
 
 def _with_vat_and_rounding(
-    lines: pd.DataFrame, rounding_account: int
+    lines: pd.DataFrame, invoices: pd.DataFrame, rounding_account: int
 ) -> tuple[pd.DataFrame, list[TransformWarning]]:
     """Add Fortnox's row VAT, and a VAT-free rounding row where Nets' VAT differs from it.
 
@@ -239,12 +241,13 @@ def _with_vat_and_rounding(
         if diff == 0:
             continue
         names = ", ".join(str(d).split(" (")[0] for d in group["description"])
+        doc = invoices[invoices["seq"] == seq].iloc[0]
         warnings.append(
             TransformWarning(
-                str(first["payout_id"]),
-                str(first["external_ref"]),
+                str(doc["payout_id"]),
+                str(doc["external_ref"]),
                 f"Nets' VAT on {names} differs from Fortnox's rounding by "
-                f"{format_amount(diff)} {first['currency']}; booked on account {rounding_account}",
+                f"{format_amount(diff)} {doc['currency']}; booked on account {rounding_account}",
             )
         )
         row = first.to_dict()
@@ -297,6 +300,7 @@ def transform_reference(
             errors.append(TransformError("payout", payout_id, None, str(exc)))
             held.append(HeldPayout(payout_id, None, f"payout {payout_id} could not be read: {exc}"))
     claimed = frozenset(already_booked)
+    invoice_docs: list[dict[str, Any]] = []
     lines: list[dict[str, Any]] = []
     payment_rows: list[dict[str, Any]] = []
     voucher_rows: list[dict[str, Any]] = []
@@ -309,15 +313,17 @@ def transform_reference(
             continue
         seq += len(plan.payments)
         claimed = claimed | set(plan.claims)
+        invoice_docs += plan.invoices
         lines += plan.lines
         payment_rows += plan.payments
         voucher_rows += plan.vouchers
         booked.append(raw)
-    line_contract = {k: v for k, v in frames.INVOICE_ROWS.items() if k != "vat"}
-    line_frame = frames.frame_from_records(lines, {**line_contract, "gross": frames.MONEY})
-    invoices, warnings = _with_vat_and_rounding(line_frame, settings.accounts.rounding)
+    invoices = frames.frame_from_records(invoice_docs, frames.INVOICES)
+    line_frame = frames.frame_from_records(lines, frames.ROWS_BEFORE_VAT)
+    rows, warnings = _with_vat_and_rounding(line_frame, invoices, settings.accounts.rounding)
     return TransformResult(
         invoices=invoices,
+        invoice_rows=rows,
         payments=frames.frame_from_records(payment_rows, frames.PAYMENTS),
         vouchers=frames.frame_from_records(voucher_rows, frames.VOUCHER_ROWS),
         held=held,

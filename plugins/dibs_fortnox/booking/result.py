@@ -80,10 +80,13 @@ class ParsedPayouts(Sequence[Payout]):
 class TransformResult:
     """The frames of the booked payouts, the held payouts, errors and warnings.
 
-    ``payouts`` are the booked payouts in posting order (``ParsedPayouts`` from a transform).
+    ``invoices`` has a row per invoice document and ``invoice_rows`` a row per invoice
+    row, joined by ``seq`` (contracts in ``booking.frames``). ``payouts`` are the booked
+    payouts in posting order (``ParsedPayouts`` from a transform).
     """
 
     invoices: pd.DataFrame
+    invoice_rows: pd.DataFrame
     payments: pd.DataFrame
     vouchers: pd.DataFrame
     held: list[HeldPayout]
@@ -96,6 +99,7 @@ class TransformResult:
         """Typed documents per booked payout, in posting order."""
         return bookings_from_frames(
             self.invoices,
+            self.invoice_rows,
             self.payments,
             self.vouchers,
             self.payouts,

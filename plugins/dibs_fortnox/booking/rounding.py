@@ -28,13 +28,14 @@ def round_half_up(numerator: np.ndarray, denominator: int) -> np.ndarray:
 
 
 def with_vat_and_rounding(
-    lines: pd.DataFrame, rounding_account: int
+    lines: pd.DataFrame, invoices: pd.DataFrame, rounding_account: int
 ) -> tuple[pd.DataFrame, list[TransformWarning]]:
     """Add the ``vat`` column and the rounding rows; return the ``INVOICE_ROWS`` frame.
 
     Args:
         lines: invoice rows with ``gross`` (Nets' gross of the row, signed like the row)
             and without ``vat``, in any order.
+        invoices: their documents (``INVOICES``), which the warnings name.
     """
     net = lines["quantity"].to_numpy() * lines["price"].to_numpy()
     vat = round_half_up(net * lines["vat_percent"].to_numpy(), 100)
@@ -53,19 +54,20 @@ def with_vat_and_rounding(
             .groupby("seq", sort=True)["name"]
             .agg(", ".join)
         )
-        first = off.drop_duplicates("seq").set_index("seq").loc[totals.index]
-        last_row = lines[lines["seq"].isin(totals.index)].groupby("seq")["row"].max()
+        docs = invoices.set_index("seq").loc[totals.index]
         for seq, total in totals.items():
-            head = first.loc[seq]
+            doc = docs.loc[seq]
             warnings.append(
                 TransformWarning(
-                    str(head["payout_id"]),
-                    str(head["external_ref"]),
+                    str(doc["payout_id"]),
+                    str(doc["external_ref"]),
                     f"Nets' VAT on {names[seq]} differs from Fortnox's rounding by "
-                    f"{format_amount(int(total))} {head['currency']}; booked on account "
+                    f"{format_amount(int(total))} {doc['currency']}; booked on account "
                     f"{rounding_account}",
                 )
             )
+        first = off.drop_duplicates("seq").set_index("seq").loc[totals.index]
+        last_row = lines[lines["seq"].isin(totals.index)].groupby("seq")["row"].max()
         amounts = totals.to_numpy()
         extra = first.reset_index().assign(
             row=last_row.loc[totals.index].to_numpy() + 1,

@@ -7,8 +7,9 @@ reason is held (``result.held``), never half-posted. Bad input is reported as
 
 Frames (column contracts in ``booking.frames``; money is int64 öre):
 
-* ``invoices``: one row per invoice row of every invoice and credit invoice. A credit's
-  rows have ``quantity`` -1 (Fortnox credits by negative quantities).
+* ``invoices``: one row per invoice and credit invoice, in posting order (``seq``).
+* ``invoice_rows``: one row per invoice row, with its document's ``seq``. A credit's rows
+  have ``quantity`` -1 (Fortnox credits by negative quantities).
 * ``payments``: one row per invoice payment, negative on a credit invoice.
 * ``vouchers``: one row per voucher row, ``debit`` or ``credit`` ≥ 0.
 
@@ -77,6 +78,7 @@ class _Day:
         self.seq = 0
         self.bulk: dict[int, int] = {}  # payout row -> seq before its first document
         self.reference_claims: set[str] = set()
+        self.reference_invoices: list[dict[str, Any]] = []
         self.reference_lines: list[dict[str, Any]] = []
         self.reference_payments: list[dict[str, Any]] = []
         self.vouchers: list[dict[str, Any]] = []
@@ -121,6 +123,7 @@ class _Day:
             return
         self.seq += len(plan.payments)
         self.reference_claims.update(plan.claims)
+        self.reference_invoices += plan.invoices
         self.reference_lines += plan.lines
         self.reference_payments += plan.payments
         self.vouchers += plan.vouchers
@@ -170,16 +173,15 @@ def _transform(
     plan = plan_bulk(prepared, out, settings, already_booked)
     day = _Day(payments, pay, out, plan, settings, already_booked)
     day.book_all()
-    line_cols, payment_cols = bulk_rows(plan, prepared, out, settings, day.bulk)
-    line_contract = {k: v for k, v in frames.INVOICE_ROWS.items() if k != "vat"}
-    line_contract["gross"] = frames.MONEY
-    lines = _combined(line_cols, day.reference_lines, line_contract)
-    invoices, warnings = with_vat_and_rounding(lines, settings.accounts.rounding)
+    doc_cols, line_cols, payment_cols = bulk_rows(plan, prepared, out, settings, day.bulk)
+    invoices = _in_seq_order(_combined(doc_cols, day.reference_invoices, frames.INVOICES))
+    lines = _combined(line_cols, day.reference_lines, frames.ROWS_BEFORE_VAT)
+    rows, warnings = with_vat_and_rounding(lines, invoices, settings.accounts.rounding)
     payment_frame = _combined(payment_cols, day.reference_payments, frames.PAYMENTS)
-    payment_frame = payment_frame.sort_values("seq", kind="stable").reset_index(drop=True)
     return TransformResult(
-        invoices=invoices,
-        payments=frames.typed(payment_frame, frames.PAYMENTS),
+        invoices=frames.typed(invoices, frames.INVOICES),
+        invoice_rows=rows,
+        payments=frames.typed(_in_seq_order(payment_frame), frames.PAYMENTS),
         vouchers=frames.frame_from_records(day.vouchers, frames.VOUCHER_ROWS),
         held=held + day.held,
         errors=errors,
@@ -225,6 +227,11 @@ def _payout_id(raw: Mapping[str, Any]) -> str:
 _DTYPES: dict[str, Any] = {
     frames.MONEY: np.int64, frames.INT: np.int64, frames.TEXT: object, frames.DATE: object
 }  # fmt: skip
+
+
+def _in_seq_order(frame: pd.DataFrame) -> pd.DataFrame:
+    """The documents in posting order: the bulk path's first, then the reference's."""
+    return frame.sort_values("seq", kind="stable").reset_index(drop=True)
 
 
 def _combined(
