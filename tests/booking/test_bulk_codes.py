@@ -28,3 +28,14 @@ def test_each_distinct_combination_has_one_code_and_a_row_of_its_own(rows):
     for i, row in enumerate(rows):
         assert rows[first[inverse[i]]] == row  # the code's row holds this combination
     assert [int(inverse[f]) for f in first] == list(range(len(first)))
+
+
+def test_columns_of_many_distinct_values_do_not_overflow_the_key():
+    # Five columns whose largest code is 65,534 make each step of the key 2**16 wide:
+    # a plain product would be 2**80, and the first column would fall out of int64,
+    # so rows that differ only there would share a code.
+    top = 2**16 - 2
+    rows = [(0, 1, 2, 3, 4), (1, 1, 2, 3, 4), (top, top, top, top, top), (0, 1, 2, 3, 4)]
+    inverse, first = combined_codes(*(np.array(c, dtype=np.int64) for c in zip(*rows, strict=True)))
+    assert inverse.tolist() == [0, 1, 2, 0]
+    assert first.tolist() == [0, 1, 2]

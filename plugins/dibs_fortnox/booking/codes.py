@@ -17,6 +17,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+_LARGEST = 2**62
+
 
 def combined_codes(*codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """One code per distinct combination of integer codes (each ≥ -1), and a row of each.
@@ -26,8 +28,14 @@ def combined_codes(*codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     where its code exceeds every code before it.
     """
     key = np.zeros(len(codes[0]), np.int64)
+    span = 1  # every key so far is below this
     for c in codes:
-        key = key * (int(c.max(initial=0)) + 2) + (c + 1)
+        width = int(c.max(initial=0)) + 2
+        if span * width > _LARGEST:  # many distinct values in many columns: number the
+            key = pd.factorize(key)[0]  # combinations so far densely, or the key overflows
+            span = int(key.max(initial=0)) + 1
+        key = key * width + (c + 1)
+        span *= width
     inverse = pd.factorize(key)[0]
     earlier = np.maximum.accumulate(np.concatenate([[-1], inverse[:-1]]))
     return inverse, np.flatnonzero(inverse > earlier)
