@@ -42,6 +42,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pj
@@ -272,9 +273,14 @@ def _shared(values: pa.ChunkedArray, missing: str | None) -> np.ndarray:
     """Text with ``missing`` where missing, one Python string per distinct value: for
     columns of few values (units, product names, currencies, countries), whose strings
     would otherwise be made once per row."""
+    return _shared_coded(values, missing)[0]
+
+
+def _shared_coded(values: pa.ChunkedArray, missing: str | None) -> tuple[np.ndarray, np.ndarray]:
+    """``_shared``, and each row's code among the distinct values."""
     words, codes = encoded(values)
     out: np.ndarray = np.array([*words, missing], dtype=object)[codes]
-    return out
+    return out, codes
 
 
 def _first_countries(shipping: pa.ChunkedArray, billing: pa.ChunkedArray) -> np.ndarray:
@@ -318,7 +324,9 @@ def _fields(table: pa.Table) -> PaymentFields:
     )
     items = pc.struct_field(sources, "orderItems")
     lines = pc.list_flatten(items)
-    quantities = _quantities(pc.struct_field(lines, "quantity").to_numpy())
+    quantity = pc.struct_field(lines, "quantity").to_numpy()
+    names, name_codes = _shared_coded(pc.struct_field(lines, "name"), "")
+    units, unit_codes = _shared_coded(pc.struct_field(lines, "unit"), "")
     n_charges = len(charge_values)
     return PaymentFields(
         payment_ids=column("paymentId"),
@@ -340,12 +348,16 @@ def _fields(table: pa.Table) -> PaymentFields:
         source_bad=np.zeros(len(sources), bool),
         n_lines=_lengths(items),
         references=_shared(pc.struct_field(lines, "reference"), ""),
-        names=_shared(pc.struct_field(lines, "name"), ""),
-        quantities=quantities,
-        units=_shared(pc.struct_field(lines, "unit"), ""),
+        names=names,
+        quantities=_quantities(quantity),
+        units=units,
         line_money=[money(pc.struct_field(lines, f)) for f in LINE_MONEY],
         line_bad=np.zeros(len(lines), bool),
         prepared_lines=True,
+        # Equal floats give equal quantities (``_quantities``), and a missing one is 0.
+        line_texts=combined_codes(
+            name_codes, unit_codes, pd.factorize(np.nan_to_num(quantity, nan=0.0))[0]
+        )[0],
     )
 
 

@@ -404,10 +404,11 @@ def _rows(lines: pd.DataFrame, rows: np.ndarray, columns: tuple[str, ...]) -> di
 def _descriptions(lines: pd.DataFrame) -> np.ndarray:
     """``documents.row_description`` of each of the payments' lines, worked out once per
     distinct line. All lines, not only the booked rows: taking the rows' three text
-    columns first cost more than the few lines no row uses."""
+    columns first cost more than the few lines no row uses. The readers' ``text_code``
+    stands for the three texts: numbering three million strings again cost up to 1 s."""
     columns = [lines[c].to_numpy(dtype=object) for c in ("name", "quantity", "unit")]
     prices = lines["unit_price"].to_numpy()
-    codes, first = combined_codes(*(pd.factorize(c)[0] for c in columns), pd.factorize(prices)[0])
+    codes, first = combined_codes(lines["text_code"].to_numpy(), pd.factorize(prices)[0])
     texts = np.array(
         [
             row_description(columns[0][i], Decimal(columns[1][i]), columns[2][i], int(prices[i]))

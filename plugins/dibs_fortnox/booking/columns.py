@@ -25,7 +25,8 @@ another frame):
   missing), ``n_lines``, ``first_line``.
 * ``lines``: ``source_row``, ``reference``, ``name``, ``quantity`` (int, or Decimal when
   fractional), ``unit``, ``unit_price``, ``tax_rate``, ``tax_amount``,
-  ``gross``, ``net``.
+  ``gross``, ``net``, ``text_code`` (shared only by lines of the same name, quantity and
+  unit).
 * ``actions``: ``payout_row``, ``action_id``, ``payment_key`` (None for none), ``kind``
   (``ActionKind`` value), ``timestamp`` (UTC ns), ``amount``, ``fee``, ``vat``, ``has_vat``.
 
@@ -50,6 +51,7 @@ import pandas as pd
 
 from dibs_fortnox.booking.arrow_actions import action_columns
 from dibs_fortnox.booking.arrow_read import ArrowTexts, fields_of, parse_payment_texts
+from dibs_fortnox.booking.codes import combined_codes
 from dibs_fortnox.booking.countries import first_country
 from dibs_fortnox.booking.frames import frame_of_arrays
 from dibs_fortnox.booking.instants import read_times
@@ -475,7 +477,17 @@ def frames_of_fields(
         }
     )
     lines = _object_frame({"source_row": line_source, **line_cols})
+    texts = f.line_texts
+    lines["text_code"] = _text_codes(lines) if texts is None else texts
     return payments, sources_frame, lines, bad
+
+
+def _text_codes(lines: pd.DataFrame) -> np.ndarray:
+    """Per line, a code that only lines of the same name, quantity and unit share: the
+    bulk path makes each distinct row text once (``bulk.prepare_payments``)."""
+    columns = (lines[c].to_numpy(dtype=object) for c in ("name", "quantity", "unit"))
+    codes: np.ndarray = combined_codes(*(pd.factorize(c)[0] for c in columns))[0]
+    return codes
 
 
 def _object_frame(columns: dict[str, Any]) -> pd.DataFrame:
@@ -540,11 +552,9 @@ def _records_to_frames(
                     )
     sources = pd.DataFrame(source_rows, columns=_SOURCE_COLUMNS)
     sources["when"] = _utc_ns(sources["when"])
-    return (
-        pd.DataFrame(payment_rows, columns=_PAYMENT_COLUMNS),
-        sources,
-        pd.DataFrame(line_rows, columns=_LINE_COLUMNS),
-    )
+    lines = pd.DataFrame(line_rows, columns=_LINE_COLUMNS)
+    lines["text_code"] = _text_codes(lines)
+    return pd.DataFrame(payment_rows, columns=_PAYMENT_COLUMNS), sources, lines
 
 
 _PAYMENT_COLUMNS = [
@@ -690,12 +700,14 @@ def _concat(
     if len(read) == 1:
         return read[0]
     pays, srcs, lines = [], [], []
-    n_pay = n_src = 0
+    n_pay = n_src = n_texts = 0
     for pay, src, line in read:
         pays.append(pay)
         srcs.append(src.assign(payment_row=src["payment_row"] + n_pay))
-        lines.append(line.assign(source_row=line["source_row"] + n_src))
+        texts = line["text_code"].to_numpy()
+        lines.append(line.assign(source_row=line["source_row"] + n_src, text_code=texts + n_texts))
         n_pay, n_src = n_pay + len(pay), n_src + len(src)
+        n_texts += int(texts.max(initial=-1)) + 1
     return (
         pd.concat(pays, ignore_index=True),
         pd.concat(srcs, ignore_index=True),
