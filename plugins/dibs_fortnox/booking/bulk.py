@@ -250,9 +250,9 @@ def _credited(
 def _line_bookings(
     buyer_code: np.ndarray, tax_rate: np.ndarray, buyers: list[Buyer], settings: BookingSettings
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Account, VAT percent and ok-flag per line, from ``vat.book_line`` once per pair."""
-    rates, rate_code = np.unique(tax_rate, return_inverse=True)
-    codes, first = combined_codes(buyer_code, rate_code.reshape(-1))
+    """Account, VAT percent and ok-flag per line, from ``vat.book_line`` once per pair
+    (rates numbered by hashing: sorting three million of them cost 0.3 s)."""
+    codes, first = combined_codes(buyer_code, pd.factorize(tax_rate)[0])
     account = np.zeros(len(first), np.int64)
     percent = np.zeros(len(first), np.int64)
     ok = np.zeros(len(first), bool)

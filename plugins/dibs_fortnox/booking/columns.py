@@ -635,8 +635,8 @@ def read_payments(
 
     def take(reader: str, keys: list[str], frames: tuple[Any, ...]) -> None:
         pay, src, lines, bad = frames
-        irregular_keys.extend(k for k, b in zip(keys, bad, strict=True) if b)
-        if bad.any():
+        if bad.any():  # usually none: the million keys are not walked
+            irregular_keys.extend(k for k, b in zip(keys, bad, strict=True) if b)
             pay, src, lines = _drop_payments(pay, src, lines, bad)
         counts[reader] += len(pay)
         read.append((pay, src, lines))

@@ -160,10 +160,11 @@ def _transform(
 ) -> TransformResult:
     prepared, out = _read_both(payments, payouts, settings)
     pay = prepared.columns
-    errors = [
-        TransformError("payment", None, key, str(pay.unreadable[key]))
-        for key in payments
-        if key in pay.unreadable
+    unreadable = pay.unreadable
+    errors = [  # in the payments' order; usually none, and the keys are not walked
+        TransformError("payment", None, key, str(unreadable[key]))
+        for key in (payments if unreadable else ())
+        if key in unreadable
     ]
     held: list[HeldPayout] = []
     for raw, exc in out.unreadable:
