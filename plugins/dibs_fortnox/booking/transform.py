@@ -231,7 +231,8 @@ _DTYPES: dict[str, Any] = {
 
 
 def _in_seq_order(frame: pd.DataFrame) -> pd.DataFrame:
-    """The documents in posting order: the bulk path's first, then the reference's."""
+    """The documents in posting order (``seq``): the bulk path and the reference made
+    theirs apart, and ``seq`` interleaves them in the payouts' day order."""
     return frame.sort_values("seq", kind="stable").reset_index(drop=True)
 
 
