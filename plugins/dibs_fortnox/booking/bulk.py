@@ -383,7 +383,8 @@ def _stockholm_days(nanos: np.ndarray) -> np.ndarray:
     minutes, first = pd.factorize(nanos // _MINUTE)
     local = pd.to_datetime(first * _MINUTE, utc=True).tz_convert(STOCKHOLM)
     as_dates: np.ndarray = np.array([*(moment.date() for moment in local), None], dtype=object)
-    return as_dates[:-1][minutes]
+    days: np.ndarray = as_dates[:-1][minutes]
+    return days
 
 
 _MINUTE = 60 * 10**9  # in nanoseconds
