@@ -355,7 +355,7 @@ def _fields(table: pa.Table) -> PaymentFields:
         line_bad=np.zeros(len(lines), bool),
         prepared_lines=True,
         # Equal floats give equal quantities (``_quantities``), and a missing one is 0.
-        line_texts=combined_codes(
+        text_codes=combined_codes(
             name_codes, unit_codes, pd.factorize(np.nan_to_num(quantity, nan=0.0))[0]
         )[0],
     )

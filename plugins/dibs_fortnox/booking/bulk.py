@@ -375,6 +375,9 @@ def _lines_of(sources: np.ndarray, n_lines: np.ndarray, first_line: np.ndarray) 
     return starts + np.arange(total)
 
 
+_MINUTE = 60 * 10**9  # in nanoseconds
+
+
 def _stockholm_days(nanos: np.ndarray) -> np.ndarray:
     """``result.local_day`` for many instants: each distinct UTC minute made into a
     ``date`` once. Stockholm's offset from UTC is whole hours, so every instant of a
@@ -385,9 +388,6 @@ def _stockholm_days(nanos: np.ndarray) -> np.ndarray:
     as_dates: np.ndarray = np.array([*(moment.date() for moment in local), None], dtype=object)
     days: np.ndarray = as_dates[:-1][minutes]
     return days
-
-
-_MINUTE = 60 * 10**9  # in nanoseconds
 
 
 # What the checks and the invoice rows read of a line, and what they take from a plan's.

@@ -477,8 +477,7 @@ def frames_of_fields(
         }
     )
     lines = _object_frame({"source_row": line_source, **line_cols})
-    texts = f.line_texts
-    lines["text_code"] = _text_codes(lines) if texts is None else texts
+    lines["text_code"] = _text_codes(lines) if f.text_codes is None else f.text_codes
     return payments, sources_frame, lines, bad
 
 

@@ -188,7 +188,7 @@ class PaymentFields:
     prepared_lines: bool = False
     # Per line, a code that only lines of the same name, quantity and unit share, from
     # a reader that has one at hand; ``columns`` numbers the others' lines itself.
-    line_texts: np.ndarray | None = None
+    text_codes: np.ndarray | None = None
 
 
 _DECODER = msgspec.json.Decoder(WirePayment, float_hook=Decimal)
