@@ -32,7 +32,6 @@ from dibs_fortnox.booking.buyers import Buyer, buyer_of, customer_for
 from dibs_fortnox.booking.codes import combined_codes
 from dibs_fortnox.booking.columns import PaymentColumns, PayoutColumns
 from dibs_fortnox.booking.documents import row_description
-from dibs_fortnox.booking.frames import frame_of_arrays
 from dibs_fortnox.booking.instants import NAT
 from dibs_fortnox.booking.regions import CustomerSpec
 from dibs_fortnox.booking.result import STOCKHOLM
@@ -51,29 +50,37 @@ class BulkPlan:
         depends_on: per payout row, the payout rows whose booking its refunds rely on
             (their charge was matched there); such a payout is clean only if those are
             booked by the bulk path too.
-        docs: one row per document of a clean payout, in posting order within its payout.
-        lines: one row per invoice row of those documents (``doc`` points into ``docs``,
-            ``line`` into the payments' lines, whose text columns are not copied here).
+        docs: one row per document of a clean payout, in posting order within its payout;
+            ``lines_from`` is the source whose lines are its rows.
         buyers: the distinct buyers; ``docs["buyer"]`` points into it.
     """
 
     clean: np.ndarray
     depends_on: dict[int, set[int]]
     docs: pd.DataFrame
-    lines: pd.DataFrame
     buyers: list[Buyer]
 
 
 @dataclass(frozen=True)
 class PreparedPayments:
     """What the bulk path works out from the payments alone. ``transform`` has it made
-    while the payouts are still being read on the other core.
+    while the payouts are still being read on the other core, so the checks and bookings
+    of the three million order lines are done here, per line and per charge or refund,
+    and ``plan_bulk`` (on one core, once the payouts are read) only looks them up.
 
     Attributes:
         columns: the payments' frames.
         buyer_code: per payment, its buyer in ``buyers``.
         buyers: the distinct buyers.
         unique_source: per source (charge or refund), whether no other has its id.
+        first_line: per source, the position of its first line in the payments' lines.
+        lines_add_up: per source, whether net + VAT = gross on each of its lines and,
+            when it has lines, their gross adds up to its amount.
+        lines_book: per source, whether ``vat.book_line`` books each of its lines and
+            each line's VAT is within ``vat.ROUNDING_LIMIT`` of its rate's.
+        tax: per source, the VAT of its lines (int64 öre).
+        account, vat_percent: per line of the payments, its invoice row's sales account
+            and VAT percent (its payment's buyer and its rate decide them).
         descriptions: per line of the payments, its invoice row's description.
     """
 
@@ -81,20 +88,59 @@ class PreparedPayments:
     buyer_code: np.ndarray
     buyers: list[Buyer]
     unique_source: np.ndarray
+    first_line: np.ndarray
+    lines_add_up: np.ndarray
+    lines_book: np.ndarray
+    tax: np.ndarray
+    account: np.ndarray
+    vat_percent: np.ndarray
     descriptions: np.ndarray
 
 
 def prepare_payments(payments: PaymentColumns, settings: BookingSettings) -> PreparedPayments:
     """The ``PreparedPayments`` of the payments."""
-    buyer_code, buyers = _buyers(payments.payments, settings.default_country)
-    ids = payments.sources["source_id"].astype(object)
+    pay, src, lines = payments.payments, payments.sources, payments.lines
+    buyer_code, buyers = _buyers(pay, settings.default_country)
+    ids = src["source_id"].astype(object)
+    n_lines = src["n_lines"].to_numpy()
+    line_source = lines["source_row"].to_numpy()
+    net, tax, gross = (lines[c].to_numpy() for c in ("net", "tax_amount", "gross"))
+    line_buyer = buyer_code[src["payment_row"].to_numpy()][line_source]
+    account, percent, rate_ok = _line_bookings(
+        line_buyer, lines["tax_rate"].to_numpy(), buyers, settings
+    )
+    rounding_ok = np.abs(tax - round_half_up(net * percent, 100)) <= ROUNDING_LIMIT
+    first_line = np.concatenate([[0], np.cumsum(n_lines)[:-1]]).astype(np.int64)
+    gross_sum = _per_source(gross, first_line, n_lines)
     return PreparedPayments(
         columns=payments,
         buyer_code=buyer_code,
         buyers=buyers,
         unique_source=~ids.duplicated(keep=False).to_numpy(),
-        descriptions=_descriptions(payments.lines),
+        first_line=first_line,
+        lines_add_up=_none_of(line_source[net + tax != gross], len(src))
+        & ((n_lines == 0) | (gross_sum == src["amount"].to_numpy())),
+        lines_book=_none_of(line_source[~(rate_ok & rounding_ok)], len(src)),
+        tax=_per_source(tax, first_line, n_lines),
+        account=account,
+        vat_percent=percent,
+        descriptions=_descriptions(lines),
     )
+
+
+def _none_of(owners: np.ndarray, n: int) -> np.ndarray:
+    """Per owner of ``n``, whether ``owners`` (the owners of some rows) names it never."""
+    none: np.ndarray = np.bincount(owners, minlength=n) == 0
+    return none
+
+
+def _per_source(values: np.ndarray, first_line: np.ndarray, n_lines: np.ndarray) -> np.ndarray:
+    """Per source, the exact int64 sum of its lines' ``values`` (0 without lines)."""
+    sums = np.zeros(len(n_lines), np.int64)
+    has = n_lines > 0
+    if has.any():
+        sums[has] = np.add.reduceat(values, first_line[has])
+    return sums
 
 
 def _per_payout_ok(cols: PayoutColumns, settings: BookingSettings) -> np.ndarray:
@@ -152,7 +198,7 @@ def _buyers(pay: pd.DataFrame, default_country: str | None) -> tuple[np.ndarray,
 
 
 def _match(
-    acts: pd.DataFrame,
+    payouts: PayoutColumns,
     pay: pd.DataFrame,
     src: pd.DataFrame,
     unique_id: np.ndarray,
@@ -160,9 +206,8 @@ def _match(
 ) -> pd.DataFrame:
     """Each charge or refund action with its only candidate, or -1 when not that simple
     (``unique_id`` and ``booked``: per source, its id is no other's; it was booked before)."""
-    pay_row = pd.Index(pay["key"].to_numpy(dtype=object), dtype=object).get_indexer(
-        acts["payment_key"].to_numpy(dtype=object)
-    )
+    acts = payouts.actions
+    pay_row = _payment_rows(payouts, pay["key"].to_numpy(dtype=object))
     deals = acts[acts["kind"] != ActionKind.DEPOSIT.value].assign(
         payment_row=pay_row[(acts["kind"] != ActionKind.DEPOSIT.value).to_numpy()],
         is_refund=lambda f: f["kind"] == ActionKind.REFUND.value,
@@ -183,6 +228,25 @@ def _match(
     simple = (size == 1) & named_once
     simple[has] &= unique_id[source[has]] & ~booked[source[has]]
     return deals.assign(source=np.where(simple, source, -1))
+
+
+def _payment_rows(payouts: PayoutColumns, keys: np.ndarray) -> np.ndarray:
+    """Per action, the row of its payment in the payments' frame (-1 if none).
+
+    The payouts' reader located each action's payment among the keys it was given
+    (``payment_at``); those positions are the rows when the frame lists exactly those
+    keys in that order, as on a day whose payments all read plainly. Else pandas
+    looks the keys up here.
+    """
+    acts = payouts.actions
+    given = payouts.payment_keys
+    if len(given) == len(keys) and np.array_equal(np.asarray(given, dtype=object), keys):
+        rows: np.ndarray = acts["payment_at"].to_numpy()
+        return rows
+    looked_up: np.ndarray = pd.Index(keys, dtype=object).get_indexer(
+        acts["payment_key"].to_numpy(dtype=object)
+    )
+    return looked_up
 
 
 def _credited(
@@ -272,11 +336,11 @@ def plan_bulk(
 ) -> BulkPlan:
     """Find the clean payouts and build their documents' rows (see the module doc)."""
     payments = prepared.columns
-    pay, src, lines, acts = payments.payments, payments.sources, payments.lines, payouts.actions
+    pay, src, lines = payments.payments, payments.sources, payments.lines
     n_payouts = len(payouts.headers)
     clean = _per_payout_ok(payouts, settings)
     booked_ids = src["source_id"].astype(object).isin(already_booked).to_numpy()
-    deals = _match(acts, pay, src, prepared.unique_source, booked_ids)
+    deals = _match(payouts, pay, src, prepared.unique_source, booked_ids)
     simple = deals["source"].to_numpy() >= 0
     clean &= np.bincount(deals["payout_row"].to_numpy()[~simple], minlength=n_payouts) == 0
     # One document per matched action: charges first, then refunds, each in action order.
@@ -292,7 +356,6 @@ def plan_bulk(
         n_lines=src["n_lines"].to_numpy()[s],
         source_id=src["source_id"].to_numpy(dtype=object)[s],
     )
-    first_line = np.concatenate([[0], np.cumsum(src["n_lines"].to_numpy())[:-1]])
     buyer_code, buyers = prepared.buyer_code, prepared.buyers
     p = docs["payment_row"].to_numpy()
     region_known = np.array([b.region is not None for b in buyers], bool)
@@ -304,18 +367,11 @@ def plan_bulk(
         & (docs["surcharge"].to_numpy() == 0)
         & (docs["when"].to_numpy() != NAT)
         & (docs["is_refund"].to_numpy() | (docs["n_lines"].to_numpy() > 0))
+        & prepared.lines_add_up[s]  # the source's own lines
     )
-    # The source's own lines: net + VAT = gross on each, their gross adds up to the amount.
-    own = _lines_of(docs["source"].to_numpy(), src["n_lines"].to_numpy(), first_line)
-    own_doc = np.repeat(docs["doc"].to_numpy(), docs["n_lines"].to_numpy())
-    checked = _rows(lines, own, ("net", "tax_amount", "gross"))  # only what the checks read
-    bad_line = (checked["net"] + checked["tax_amount"]) != checked["gross"]
-    doc_ok &= np.bincount(own_doc[bad_line], minlength=len(docs)) == 0
-    gross = np.bincount(own_doc, weights=checked["gross"], minlength=len(docs))
-    doc_ok &= (docs["n_lines"].to_numpy() == 0) | (gross == docs["amount"].to_numpy())
     # Refunds: the one charge each credits, and the lines of a refund sent without lines.
     refund_docs = docs[docs["is_refund"]]
-    credited, candidates = _credited(refund_docs, src, lines, first_line)
+    credited, candidates = _credited(refund_docs, src, lines, prepared.first_line)
     credits = np.full(len(docs), -1)
     credits[refund_docs["doc"].to_numpy()] = credited
     doc_ok[refund_docs["doc"].to_numpy()] &= candidates == 1
@@ -336,33 +392,18 @@ def plan_bulk(
         zip(refund_row[elsewhere].tolist(), where[elsewhere].tolist(), strict=True)
     ):
         depends_on.setdefault(row, set()).add(other)
+    # The source whose lines become the document's rows: its own, or for a refund sent
+    # without lines those of the charge it credits.
     lines_from = np.where(
         docs["is_refund"].to_numpy() & (docs["n_lines"].to_numpy() == 0) & (credits >= 0),
         credits,
-        docs["source"].to_numpy(),
+        s,
     )
-    n_rows = src["n_lines"].to_numpy()[lines_from]
-    used = _lines_of(lines_from, src["n_lines"].to_numpy(), first_line)
-    used_doc = np.repeat(docs["doc"].to_numpy(), n_rows)
-    # The numbers of the used lines; their text stays in ``lines`` (``ln["line"]``).
-    ln = frame_of_arrays(_rows(lines, used, _LINE_NUMBERS))  # one copy at most
-    account, percent, rate_ok = _line_bookings(
-        buyer_code[p][used_doc], ln["tax_rate"].to_numpy(), buyers, settings
-    )
-    expected_vat = round_half_up(ln["net"].to_numpy() * percent, 100)
-    rounding_ok = np.abs(ln["tax_amount"].to_numpy() - expected_vat) <= ROUNDING_LIMIT
-    doc_ok &= np.bincount(used_doc[~(rate_ok & rounding_ok)], minlength=len(docs)) == 0
-    tax = np.bincount(used_doc, weights=ln["tax_amount"].to_numpy(), minlength=len(docs))
-    doc_ok &= ~docs["has_vat"].to_numpy() | (tax == docs["vat"].to_numpy())
+    doc_ok &= prepared.lines_book[lines_from]
+    doc_ok &= ~docs["has_vat"].to_numpy() | (prepared.tax[lines_from] == docs["vat"].to_numpy())
     clean &= np.bincount(docs["payout_row"].to_numpy()[~doc_ok], minlength=n_payouts) == 0
-    docs = docs.assign(
-        credits=credits,
-        buyer=buyer_code[p],
-        first_row=np.concatenate([[0], np.cumsum(n_rows)[:-1]]) if len(docs) else n_rows,
-        n_rows=n_rows,
-    )
-    ln = ln.assign(doc=used_doc, line=used, account=account, vat_percent=percent)
-    return BulkPlan(clean, depends_on, docs, ln, buyers)
+    docs = docs.assign(credits=credits, buyer=buyer_code[p], lines_from=lines_from)
+    return BulkPlan(clean, depends_on, docs, buyers)
 
 
 def _lines_of(sources: np.ndarray, n_lines: np.ndarray, first_line: np.ndarray) -> np.ndarray:
@@ -390,21 +431,10 @@ def _stockholm_days(nanos: np.ndarray) -> np.ndarray:
     return days
 
 
-# What the checks and the invoice rows read of a line, and what they take from a plan's.
-_LINE_NUMBERS = ("net", "tax_amount", "tax_rate", "gross")
-_ROW_COLUMNS = ("account", "net", "vat_percent", "gross", "line")
-
-
 def _is_every(rows: np.ndarray, n: int) -> bool:
     """Whether ``rows`` is every position of ``n`` in order: the usual day, where a copy
     of the selected rows would only repeat what is there (0.4-0.6 s at three million)."""
     return len(rows) == n and bool(np.array_equal(rows, np.arange(n)))
-
-
-def _rows(lines: pd.DataFrame, rows: np.ndarray, columns: tuple[str, ...]) -> dict[str, Any]:
-    """The given rows of some columns, as arrays (no copy when ``rows`` is every line)."""
-    every = _is_every(rows, len(lines))
-    return {c: lines[c].to_numpy() if every else lines[c].to_numpy()[rows] for c in columns}
 
 
 def _descriptions(lines: pd.DataFrame) -> np.ndarray:
@@ -463,7 +493,6 @@ def bulk_rows(
             + chosen["payout_row"].map(seq_start).to_numpy()
             + 1
         )
-    d = chosen["doc"].to_numpy()
     pay = prepared.columns.payments
     src = prepared.columns.sources
     p = chosen["payment_row"].to_numpy()
@@ -494,21 +523,30 @@ def bulk_rows(
         "currency": currencies[po],
         "amount": sign * chosen["amount"].to_numpy(),
     }
-    rows = _lines_of(d, plan.docs["n_rows"].to_numpy(), plan.docs["first_row"].to_numpy())
-    ln = _rows(plan.lines, rows, _ROW_COLUMNS)
-    n_rows = plan.docs["n_rows"].to_numpy()[d]
+    # Each document's rows are the lines of its ``lines_from``, doc after doc: on the
+    # usual day every line of the payments in order, taken as they are.
+    n_lines = src["n_lines"].to_numpy()
+    lines_from = chosen["lines_from"].to_numpy()
+    line = _lines_of(lines_from, n_lines, prepared.first_line)
+    every = _is_every(line, len(prepared.account))
+
+    def of_rows(values: np.ndarray) -> np.ndarray:
+        return values if every else values[line]
+
+    pay_lines = prepared.columns.lines
+    n_rows = n_lines[lines_from]
     line_sign = np.repeat(sign, n_rows)
     starts = np.concatenate([[0], np.cumsum(n_rows)[:-1]]) if len(chosen) else n_rows
-    row_no = np.arange(len(rows)) - np.repeat(starts, n_rows) + 1
+    row_no = np.arange(len(line)) - np.repeat(starts, n_rows) + 1
     line_cols = dict(
         seq=np.repeat(doc_cols["seq"], n_rows),
         row=row_no,
-        account=ln["account"],
+        account=of_rows(prepared.account),
         quantity=line_sign,
-        price=ln["net"],
-        vat_percent=ln["vat_percent"],
-        gross=line_sign * ln["gross"],
-        description=prepared.descriptions[ln["line"]],
+        price=of_rows(pay_lines["net"].to_numpy()),
+        vat_percent=of_rows(prepared.vat_percent),
+        gross=line_sign * of_rows(pay_lines["gross"].to_numpy()),
+        description=of_rows(prepared.descriptions),
     )
     payment_cols = {
         "payout_id": doc_cols["payout_id"],

@@ -28,7 +28,9 @@ another frame):
   ``gross``, ``net``, ``text_code`` (shared only by lines of the same name, quantity and
   unit).
 * ``actions``: ``payout_row``, ``action_id``, ``payment_key`` (None for none), ``kind``
-  (``ActionKind`` value), ``timestamp`` (UTC ns), ``amount``, ``fee``, ``vat``, ``has_vat``.
+  (``ActionKind`` value), ``timestamp`` (UTC ns), ``amount``, ``fee``, ``vat``, ``has_vat``,
+  ``payment_at`` (the payment key's position in the keys ``read_payouts`` was given, -1
+  where it is not among them).
 
 Example:
     >>> cols = read_payments({"p1": payment_dict})                   # doctest: +SKIP
@@ -48,6 +50,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from dibs_fortnox.booking.arrow_actions import action_columns
 from dibs_fortnox.booking.arrow_read import ArrowTexts, fields_of, parse_payment_texts
@@ -103,12 +106,14 @@ class PayoutColumns:
     Attributes:
         raw: the payout dicts that could be read, in the order of ``headers``.
         unreadable: the payout dicts that could not, with their ``ParseError``.
+        payment_keys: the keys the actions' ``payment_at`` are positions in.
     """
 
     headers: list[Payout]
     raw: list[Mapping[str, Any]]
     actions: pd.DataFrame
     unreadable: list[tuple[Mapping[str, Any], ParseError]]
+    payment_keys: Sequence[str] = ()
 
 
 def _money(values: list[Any], bad: np.ndarray) -> np.ndarray:
@@ -775,17 +780,40 @@ def _read_plain_actions(
     return frame, np.bincount(owner[bad_action], minlength=len(raws)) > 0
 
 
-def _arrow_action_frames(raw: list[Mapping[str, Any]]) -> dict[int, pd.DataFrame]:
+def _arrow_action_frames(
+    raw: list[Mapping[str, Any]], payment_keys: pa.Array | None
+) -> dict[int, pd.DataFrame]:
     """The actions frames of the stored payouts Arrow reads (``booking.arrow_actions``),
     by payout row; the others are left to the structs and dicts."""
     frames: dict[int, pd.DataFrame] = {}
     for row, payout in enumerate(raw):
         text = payout.action_text() if isinstance(payout, StoredPayout) else None
-        columns = None if text is None else action_columns(text)
+        columns = None if text is None else action_columns(text, payment_keys)
         if columns is not None:
+            if payment_keys is None:  # Arrow could not hold the keys: located later
+                del columns["payment_at"]
             n = len(columns["kind"])
             frames[row] = frame_of_arrays({"payout_row": np.full(n, row, np.int64)} | columns)
     return frames
+
+
+def _arrow_keys(keys: Sequence[str]) -> pa.Array | None:
+    """The payments' keys as Arrow text, or None when one is not valid UTF-8 (a lone
+    surrogate): then pandas locates them."""
+    try:
+        return pa.array(keys, pa.string())
+    except (pa.ArrowException, UnicodeError):
+        return None
+
+
+def _located(frame: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
+    """The frame with ``payment_at`` (see ``PayoutColumns``), if a reader left it out."""
+    if "payment_at" in frame:
+        return frame
+    found = pd.Index(np.asarray(keys, dtype=object), dtype=object).get_indexer(
+        frame["payment_key"].to_numpy(dtype=object)
+    )
+    return frame.assign(payment_at=found.astype(np.int64))
 
 
 def _kind_value(text: Any) -> str | None:
@@ -808,8 +836,11 @@ def _joined_fields(per_record: list[list[list[Any]]], width: int) -> list[list[A
     return [list(chain.from_iterable(f[j] for f in per_record)) for j in range(width)]
 
 
-def read_payouts(payouts: Sequence[Mapping[str, Any]]) -> PayoutColumns:
-    """Read the payouts: headers as records, actions as one frame."""
+def read_payouts(
+    payouts: Sequence[Mapping[str, Any]], payment_keys: Sequence[str] = ()
+) -> PayoutColumns:
+    """Read the payouts: headers as records, actions as one frame, each action's
+    payment located among ``payment_keys`` (``payment_at``)."""
     headers: list[Payout] = []
     raw: list[Mapping[str, Any]] = []
     unreadable: list[tuple[Mapping[str, Any], ParseError]] = []
@@ -821,7 +852,8 @@ def read_payouts(payouts: Sequence[Mapping[str, Any]]) -> PayoutColumns:
             continue
         headers.append(head)
         raw.append(data)
-    by_arrow = _arrow_action_frames(raw)
+    stored = any(isinstance(payout, StoredPayout) for payout in raw)
+    by_arrow = _arrow_action_frames(raw, _arrow_keys(payment_keys) if stored else None)
     rest = [row for row in range(len(raw)) if row not in by_arrow]
     (frame, bad), odd = _split_plain(rest, [raw[row] for row in rest], _read_plain_actions)
     odd_rows = [row for row, o in zip(rest, odd, strict=True) if o]
@@ -858,6 +890,7 @@ def read_payouts(payouts: Sequence[Mapping[str, Any]]) -> PayoutColumns:
         more = pd.DataFrame(extra, columns=list(frame.columns))
         more["timestamp"] = _utc_ns(more["timestamp"])
         pieces.append(more)
+    pieces = [_located(piece, payment_keys) for piece in pieces]
     frame = pieces[0]
     if len(pieces) > 1:
         frame = pd.concat(pieces, ignore_index=True)
@@ -868,4 +901,6 @@ def read_payouts(payouts: Sequence[Mapping[str, Any]]) -> PayoutColumns:
         frame = frame[keep[frame["payout_row"].to_numpy()]].reset_index(drop=True)
         frame["payout_row"] = new_row[frame["payout_row"].to_numpy()]
     kept = np.flatnonzero(keep)
-    return PayoutColumns([headers[i] for i in kept], [raw[i] for i in kept], frame, unreadable)
+    return PayoutColumns(
+        [headers[i] for i in kept], [raw[i] for i in kept], frame, unreadable, payment_keys
+    )

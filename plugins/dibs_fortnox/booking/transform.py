@@ -212,7 +212,7 @@ def _read_both(
     """
     parsed = parse_payments(payments)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="read-payouts") as pool:
-        reading_payouts = pool.submit(read_payouts, payouts)
+        reading_payouts = pool.submit(read_payouts, payouts, list(payments))
         prepared = prepare_payments(read_payments(payments, parsed), settings)
         return prepared, reading_payouts.result()
 
