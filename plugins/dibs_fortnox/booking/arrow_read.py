@@ -24,7 +24,7 @@ has a shorter form (0.30000000000000001) reads as that form (0.3).
 
 Reading is two steps: ``parse_payment_texts`` parses (every core, the interpreter lock
 released) and ``fields_of`` takes the fields out as numpy arrays and Python strings (one
-core, holding the lock); ``transform`` reads the payouts in between.
+core, holding the lock); ``transform`` reads the payouts on another thread meanwhile.
 
 Example:
     >>> parsed = parse_payment_texts(["p1", "p2"], ['{"paymentId": "p1"}', '{"payment": {}}'])

@@ -53,7 +53,7 @@ import pandas as pd
 import pyarrow as pa
 
 from dibs_fortnox.booking.arrow_actions import action_columns
-from dibs_fortnox.booking.arrow_read import ArrowTexts, fields_of, parse_payment_texts
+from dibs_fortnox.booking.arrow_read import fields_of, parse_payment_texts
 from dibs_fortnox.booking.codes import combined_codes
 from dibs_fortnox.booking.countries import first_country
 from dibs_fortnox.booking.frames import frame_of_arrays
@@ -613,24 +613,11 @@ def _mark_odd(
             _mark_odd(keys[lo:hi], raws[lo:hi], reader, at + lo, odd)
 
 
-def parse_payments(payments: Mapping[str, Mapping[str, Any]]) -> ArrowTexts | None:
-    """Arrow's parse of stored payments' texts, the first step of ``read_payments`` and
-    the one that keeps every core busy; None when the payments are not stored text."""
-    return _parse_stored(payments) if isinstance(payments, StoredPayments) else None
-
-
-def _parse_stored(payments: StoredPayments) -> ArrowTexts:
-    return parse_payment_texts(list(payments.texts), list(payments.texts.values()))
-
-
-def read_payments(
-    payments: Mapping[str, Mapping[str, Any]], arrow_texts: ArrowTexts | None = None
-) -> PaymentColumns:
+def read_payments(payments: Mapping[str, Mapping[str, Any]]) -> PaymentColumns:
     """Read every payment into frames; irregular ones through ``booking.parse``.
 
-    ``StoredPayments`` are read from their text by Arrow (``booking.arrow_read``; pass
-    ``parse_payments``' result as ``arrow_texts`` if it was run already); what it defers is
-    decoded into ``booking.wire`` structs where it fits them, and the rest is read as
+    ``StoredPayments`` are read from their text by Arrow (``booking.arrow_read``); what
+    it defers is decoded into ``booking.wire`` structs where it fits them, and the rest is read as
     dicts. The frames list the payments in that order of readers.
     """
     counts = dict.fromkeys(READERS, 0)
@@ -648,8 +635,7 @@ def read_payments(
     typed: dict[str, WirePayment] = {}
     if isinstance(payments, StoredPayments):
         texts = payments.texts
-        if arrow_texts is None:
-            arrow_texts = _parse_stored(payments)
+        arrow_texts = parse_payment_texts(list(texts), list(texts.values()))
         fields, deferred = fields_of(arrow_texts), list(arrow_texts.deferred)
         if fields is not None:
             try:
