@@ -240,7 +240,8 @@ def _payment_rows(payouts: PayoutColumns, keys: np.ndarray) -> np.ndarray:
     """
     acts = payouts.actions
     given = payouts.payment_keys
-    if len(given) == len(keys) and np.array_equal(np.asarray(given, dtype=object), keys):
+    # Lists compare their items by identity first: the keys are the same strings.
+    if len(given) == len(keys) and keys.tolist() == list(given):
         rows: np.ndarray = acts["payment_at"].to_numpy()
         return rows
     looked_up: np.ndarray = pd.Index(keys, dtype=object).get_indexer(

@@ -79,5 +79,13 @@ def with_vat_and_rounding(
             description=ROUNDING_TEXT,
         )
         lines = pd.concat([lines, extra[list(lines.columns)]], ignore_index=True)
-    lines = lines.sort_values(["seq", "row"], kind="stable").reset_index(drop=True)
+    if not _in_order(lines["seq"].to_numpy(), lines["row"].to_numpy()):
+        lines = lines.sort_values(["seq", "row"], kind="stable").reset_index(drop=True)
     return frames.typed(lines, frames.INVOICE_ROWS), warnings
+
+
+def _in_order(seq: np.ndarray, row: np.ndarray) -> bool:
+    """Whether the rows are already by document and row number, as the bulk path makes
+    a usual day's: sorting three million of them again cost 0.1-0.2 s."""
+    step = np.diff(seq)
+    return bool(((step > 0) | ((step == 0) & (np.diff(row) > 0))).all())
