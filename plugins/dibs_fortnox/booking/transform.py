@@ -205,11 +205,11 @@ def _read_both(
     payments' texts on both cores, then makes their columns and works out what the bulk
     path needs of them alone (holding the lock). The payout's parse takes one core; it
     fills the moments the payments' parse leaves a core idle (copying each chunk's
-    texts, checking what Arrow read). At a million actions, three runs in turn with
-    the thread started after the payments' parse: 13.3, 11.1 and 12.4 s against 14.2,
-    13.4 and 11.4 s (``make bench``, ``transform-1m``; BENCHMARKS.md). The two reads
-    share nothing, and an exception in either reaches the caller as it would without
-    the thread.
+    texts, checking what Arrow read). At a million actions, five runs in turn against
+    the thread started after the payments' parse: 11.0 to 13.3 s against 11.3 to 14.2 s,
+    no difference beyond this machine's noise (BENCHMARKS.md); this order needs no
+    separate parse step. The two reads share nothing, and an exception in either
+    reaches the caller as it would without the thread.
     """
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="read-payouts") as pool:
         reading_payouts = pool.submit(read_payouts, payouts, list(payments))
