@@ -617,8 +617,8 @@ def read_payments(payments: Mapping[str, Mapping[str, Any]]) -> PaymentColumns:
     """Read every payment into frames; irregular ones through ``booking.parse``.
 
     ``StoredPayments`` are read from their text by Arrow (``booking.arrow_read``); what
-    it defers is decoded into ``booking.wire`` structs where it fits them, and the rest is read as
-    dicts. The frames list the payments in that order of readers.
+    it defers is decoded into ``booking.wire`` structs where it fits them, and the rest
+    is read as dicts. The frames list the payments in that order of readers.
     """
     counts = dict.fromkeys(READERS, 0)
     read: list[tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]] = []
