@@ -40,7 +40,7 @@ import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +49,7 @@ import psutil
 from benchmarks import results
 from benchmarks.stats import machine
 from dibs_fortnox.demo.environment import PAYOUT_DELAY_DAYS, Sandbox, airflow_env
+from dibs_fortnox.demo.fleet import last_closed_day
 from dibs_fortnox.demo.sequential import book_days
 from dibs_fortnox.demo.stack import AirflowStack, stack_env
 from dibs_fortnox.ledger import Ledger
@@ -64,7 +65,6 @@ from dibs_fortnox.sandbox.fortnox.fingerprint import (
 from dibs_fortnox.sandbox.nets import NetsApp
 from dibs_fortnox.sandbox.scenario import ScenarioConfig, generate
 from dibs_fortnox.sandbox.server import SandboxServer
-from dibs_fortnox.schedule import TIMEZONE
 from dibs_fortnox.tenants import TenantConfig, load_tenants
 
 TENANT = """\
@@ -348,10 +348,15 @@ def plan_kills(folder: Path, world: World, size: Size) -> int:
 
 
 def tenants_file(path: Path, size: Size) -> list[TenantConfig]:
-    """Write the tenants file; the last booked day is yesterday, so that the backfill covers
-    every due day and the scheduler creates no run of its own (a manual run would queue
-    behind it: the DAG allows one non-backfill run at a time)."""
-    start = datetime.now(TIMEZONE).date() - timedelta(days=size.days)
+    """Write the tenants file; the last booked day is the latest due one, so that the
+    backfill covers every due day and the scheduler creates no run of its own (a manual
+    run would queue behind it: the DAG allows one non-backfill run at a time).
+
+    Due, not yesterday: before 06:00 Stockholm yesterday's interval is still open, and
+    Airflow's backfill creates no run for an interval that has not ended, so the suite
+    waited in vain for that day between midnight and six.
+    """
+    start = last_closed_day() - timedelta(days=size.days - 1)
     body = "tenants:\n" + "".join(
         TENANT.format(id=f"chaos{n}", n=n, start=start.isoformat())
         for n in range(1, size.tenants + 1)
