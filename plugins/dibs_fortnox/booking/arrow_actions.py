@@ -60,9 +60,9 @@ def action_columns(
     ``payment_key``, ``kind``, ``timestamp``, ``amount``, ``fee``, ``vat``, ``has_vat``,
     ``payment_at``), or None when the text holds anything Arrow should not judge.
 
-    ``payment_at`` is the position of each action's payment key in ``payment_keys``
-    (-1 where absent or without one): Arrow finds a million of them with the lock
-    released, where the payments' frame would take pandas half a second on one core.
+    ``payment_at``, given ``payment_keys``, is the position of each action's payment
+    key among them (-1 where absent or without one): Arrow finds a million of them with
+    the lock released, where pandas would take half a second on one core.
     """
     data = text.encode() if isinstance(text, str) else text
     if not 0 < len(data) <= _LARGEST:
@@ -78,10 +78,12 @@ def action_columns(
     actions = pc.list_flatten(lists)
     if actions.null_count:
         return None
-    return _columns(actions, pa.array([], pa.string()) if payment_keys is None else payment_keys)
+    return _columns(actions, payment_keys)
 
 
-def _columns(actions: pa.ChunkedArray, payment_keys: pa.Array) -> dict[str, np.ndarray] | None:
+def _columns(
+    actions: pa.ChunkedArray, payment_keys: pa.Array | None
+) -> dict[str, np.ndarray] | None:
     def field(name: str) -> pa.ChunkedArray:
         return pc.struct_field(actions, name)
 
@@ -92,8 +94,7 @@ def _columns(actions: pa.ChunkedArray, payment_keys: pa.Array) -> dict[str, np.n
     ids = field("paymentId")
     ids = pc.if_else(pc.equal(ids, ""), pa.scalar(None, pa.string()), ids)
     vat = field("vatAmount")
-    at = pc.fill_null(pc.index_in(ids, value_set=payment_keys), -1)
-    return {
+    columns = {
         "action_id": objects(pc.fill_null(field("id"), "")),
         "payment_key": objects(ids),
         "kind": kinds,
@@ -102,8 +103,11 @@ def _columns(actions: pa.ChunkedArray, payment_keys: pa.Array) -> dict[str, np.n
         "fee": money(field("fee")),
         "vat": money(vat),
         "has_vat": vat.is_valid().to_numpy(zero_copy_only=False),
-        "payment_at": at.to_numpy().astype(np.int64),
     }
+    if payment_keys is not None:
+        at = pc.fill_null(pc.index_in(ids, value_set=payment_keys), -1)
+        columns["payment_at"] = at.to_numpy().astype(np.int64)
+    return columns
 
 
 def _kinds(texts: pa.ChunkedArray) -> np.ndarray | None:

@@ -30,7 +30,7 @@ import pandas as pd
 
 from dibs_fortnox.booking.buyers import Buyer, buyer_of, customer_for
 from dibs_fortnox.booking.codes import combined_codes
-from dibs_fortnox.booking.columns import PaymentColumns, PayoutColumns
+from dibs_fortnox.booking.columns import PaymentColumns, PayoutColumns, positions
 from dibs_fortnox.booking.documents import row_description
 from dibs_fortnox.booking.instants import NAT
 from dibs_fortnox.booking.regions import CustomerSpec
@@ -244,10 +244,7 @@ def _payment_rows(payouts: PayoutColumns, keys: np.ndarray) -> np.ndarray:
     if len(given) == len(keys) and keys.tolist() == list(given):
         rows: np.ndarray = acts["payment_at"].to_numpy()
         return rows
-    looked_up: np.ndarray = pd.Index(keys, dtype=object).get_indexer(
-        acts["payment_key"].to_numpy(dtype=object)
-    )
-    return looked_up
+    return positions(acts["payment_key"].to_numpy(dtype=object), keys.tolist())
 
 
 def _credited(

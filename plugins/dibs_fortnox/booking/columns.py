@@ -775,9 +775,7 @@ def _arrow_action_frames(
     for row, payout in enumerate(raw):
         text = payout.action_text() if isinstance(payout, StoredPayout) else None
         columns = None if text is None else action_columns(text, payment_keys)
-        if columns is not None:
-            if payment_keys is None:  # Arrow could not hold the keys: located later
-                del columns["payment_at"]
+        if columns is not None:  # without keys Arrow can hold, ``_located`` adds them
             n = len(columns["kind"])
             frames[row] = frame_of_arrays({"payout_row": np.full(n, row, np.int64)} | columns)
     return frames
@@ -796,10 +794,14 @@ def _located(frame: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
     """The frame with ``payment_at`` (see ``PayoutColumns``), if a reader left it out."""
     if "payment_at" in frame:
         return frame
-    found = pd.Index(np.asarray(keys, dtype=object), dtype=object).get_indexer(
-        frame["payment_key"].to_numpy(dtype=object)
-    )
-    return frame.assign(payment_at=found.astype(np.int64))
+    found = positions(frame["payment_key"].to_numpy(dtype=object), keys)
+    return frame.assign(payment_at=found)
+
+
+def positions(values: np.ndarray, keys: Sequence[str]) -> np.ndarray:
+    """Each value's position among the keys, -1 where it is not one of them."""
+    found: np.ndarray = pd.Index(np.asarray(keys, dtype=object), dtype=object).get_indexer(values)
+    return found.astype(np.int64)
 
 
 def _kind_value(text: Any) -> str | None:
